@@ -1,0 +1,3 @@
+"""Python client for the ftrack data API."""
+
+from ._version import __version__

@@ -1,0 +1,626 @@
+"""Turn parsed queries (:mod:`ftrack_local.query.ast`) into SQLAlchemy statements.
+
+Public API
+----------
+:func:`compile_select` builds the SELECT answering a whole query;
+:func:`compile_criteria` builds the boolean condition of a ``where`` part on
+any alias of a type's table, for use inside other statements.
+
+How conditions become SQL
+-------------------------
+A condition names a *path* of attributes. Every hop but the last follows a
+relation; the last attribute is compared. One mechanism walks every path
+(:meth:`_Compiler.walk`): each relation hop becomes a sub-query over a fresh
+alias of the target's table, restricted to the relation's target type:
+
+* reference (``many_to_one``): ``EXISTS (target.id = owner.<local_column> …)``
+  — a path ending in the target's key (``project.id``) compares
+  ``owner.<local_column>`` directly;
+* collection (``one_to_many``): ``EXISTS (target.<remote_column> = owner.id``
+  plus the relation's fixed column values ``…)``;
+* collection (``many_to_many``): ``EXISTS`` over the link rows (an entity
+  type's table or the private ``_link`` table rows of the relation's name)
+  joined to the target rows;
+* ``custom_attributes``: ``EXISTS`` over the stored value rows whose
+  ``entity_id`` is the owner's id;
+* ``ancestors`` / ``descendants``: ``owner.id IN (…)`` over a recursive
+  closure of ``parent_id`` (a CTE computed once per statement).
+
+A path through a collection therefore matches when at least one member
+matches; that also holds for negative operators (``children.name != "x"``
+means "some child is not named x"), while ``not children.name is "x"`` means
+"no child is named x". ``has`` and ``any`` both mean "a related row matches
+the criteria" (an empty criteria: "a related row exists") and are accepted on
+references and collections alike.
+
+Attributes are looked up on the type each hop reaches (the relation's
+target type, e.g. ``Context`` for ``children``), never on its subtypes;
+unknown names raise :class:`UnknownAttributeError`, collections used as
+values and computed attributes raise :class:`ValidationError`.
+
+Comparisons follow SQL: ``is None`` / ``is_not None`` test for NULL, and a
+NULL value matches no other operator (``name != "x"`` does not return rows
+without a name). ``like`` / ``not_like`` are case-insensitive and only ``%``
+is a wildcard (``_`` matches itself). Literals are converted to the type of
+the compared attribute with :func:`ftrack_local.values.from_text`; date-times
+become naive UTC.
+
+JSON values (``variable``/``object`` attributes such as a custom attribute's
+``value``) are compared through their scalar text (``true``/``false`` for
+booleans, the ``value`` member of tagged date-times) and, for numeric
+literals, numerically; a JSON ``null`` counts as NULL. Lists (enumerator
+values) only compare as their JSON text (use ``like``).
+
+Custom attributes are matched against stored value rows only: a
+configuration's default does not count as a value of owners that never
+stored one. The ``key`` of a value row is its stored key, or else its
+configuration's key.
+
+Ordering follows the ``order by`` items (paths through references are
+compared through correlated scalar sub-queries; NULLs sort last ascending
+and first descending, as on PostgreSQL; text sorts by the database's
+collation, code points on SQLite) and always ends with ``_seq``, the
+insertion order, which is also the whole order when nothing else is asked:
+the same expression always returns rows in the same order.
+
+Not supported: derived attributes other than the relations above
+(``link``, ``thumbnail_url``, ``latest_version``, ``time_logged`` …) in
+conditions or ordering, collections in ordering and sub-query projections,
+and sub-query projections through anything but references.
+"""
+
+import operator
+import re
+from typing import Callable, List, Optional, Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql import functions
+
+from .. import values
+from ..errors import UnknownAttributeError, ValidationError
+from ..schema import Attribute, EntityType
+from ..storage import SEQ, Storage, type_filter
+from . import ast
+
+__all__ = ["compile_select", "compile_criteria"]
+
+#: Comparison operators that map to a plain Python operator on columns.
+_SCALAR_OPERATORS = {
+    "=": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    ">": operator.gt,
+    "<=": operator.le,
+    ">=": operator.ge,
+}
+_NULLS = {"none", "null"}
+_BOOLEANS = {"true", "false"}
+_JSON_TYPES = {"variable", "object"}
+_DATE_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+#: (target type, target alias) -> condition on the target rows, or None.
+Inner = Callable[[EntityType, sa.FromClause], Optional[sa.ColumnElement]]
+#: (type, table, attribute) -> condition on the last attribute of a path.
+Final = Callable[[EntityType, sa.FromClause, Attribute], sa.ColumnElement]
+
+
+def compile_select(storage: Storage, query: ast.Query) -> sa.Select:
+    """Return the SELECT of every column of the queried type's table for *query*.
+
+    The statement applies the type filter (a query on a base type returns
+    rows of all its subtypes, one on a subtype only its own rows), the
+    criteria, the ordering (explicit ``order by`` items, then ``_seq``),
+    the offset and the limit. When the query has a limit the statement asks
+    for ``limit + 1`` rows: the caller returns at most ``limit`` of them and
+    knows more rows exist when it received the extra one.
+
+    Raises :class:`UnknownEntityTypeError`, :class:`UnknownAttributeError` or
+    :class:`ValidationError` for queries that cannot be answered.
+    """
+    entity_type = storage.schema.get(query.entity_type)
+    table = storage.table(entity_type)
+    compiler = _Compiler(storage)
+    statement = compiler.restrict(sa.select(table), entity_type, table, query)
+    if query.limit is not None:
+        statement = statement.limit(query.limit + 1)
+    return statement
+
+
+def compile_criteria(storage: Storage, entity_type: EntityType, table: sa.FromClause,
+                     criteria: Optional[ast.Criteria]) -> sa.ColumnElement:
+    """Return a boolean SQL expression for *criteria* on rows of *table*.
+
+    *table* is the table of *entity_type* or an alias of it; the expression
+    only refers to it (and to sub-queries of its own), so it can be used
+    inside other statements (sub-queries, ``has``/``any``, updates). The type
+    filter of *entity_type* is not included. ``None`` criteria give TRUE.
+    """
+    return _Compiler(storage).criteria(entity_type, table, criteria)
+
+
+class _Compiler:
+    """Compiles the criteria, sub-queries and ordering of one statement."""
+
+    def __init__(self, storage: Storage):
+        self.storage = storage
+        self.schema = storage.schema
+        self._closures = {}  # table name -> recursive parent closure CTE
+
+    # -- whole queries -----------------------------------------------------
+
+    def restrict(self, statement: sa.Select, entity_type: EntityType,
+                 table: sa.FromClause, query: ast.Query) -> sa.Select:
+        """Add the type filter, criteria, ordering and offset of *query* (not its limit)."""
+        statement = self.filter(statement, entity_type, table, query.criteria)
+        statement = statement.order_by(*self.ordering(entity_type, table, query.order))
+        if query.offset:
+            statement = statement.offset(query.offset)
+        return statement
+
+    def filter(self, statement: sa.Select, entity_type: EntityType, table: sa.FromClause,
+               criteria: Optional[ast.Criteria]) -> sa.Select:
+        """Keep the rows of *table* that are *entity_type* and match *criteria*."""
+        restriction = self.type_filter(table, entity_type)
+        if restriction is not None:
+            statement = statement.where(restriction)
+        if criteria is not None:
+            statement = statement.where(self.criteria(entity_type, table, criteria))
+        return statement
+
+    def ordering(self, entity_type: EntityType, table: sa.FromClause,
+                 order: Sequence[ast.Order]) -> List[sa.ColumnElement]:
+        """The ``order by`` items, then ``_seq`` (insertion order) as the last tie-breaker."""
+        clauses = []
+        for item in order:
+            value = self.value(entity_type, table, item.path, "order by")
+            if isinstance(value.type, sa.JSON):
+                value = _JsonText(value)  # PostgreSQL cannot order json values
+            clauses.append(value.desc().nulls_first() if item.descending
+                           else value.asc().nulls_last())
+        clauses.append(table.c[SEQ].asc())
+        return clauses
+
+    def subquery(self, query: ast.Query, skip_null: bool = False) -> sa.Select:
+        """The SELECT of the single projected value of a sub-query (``in (select id from …)``)."""
+        entity_type = self.schema.get(query.entity_type)
+        if len(query.projections) != 1:
+            raise ValidationError(
+                'A sub-query must select exactly one attribute of "{0}"; got {1}.'.format(
+                    query.entity_type, _show_paths(query.projections) or "none"))
+        table = self.alias(entity_type)
+        value = self.value(entity_type, table, query.projections[0], "select")
+        statement = sa.select(value)
+        if skip_null:  # NOT IN over a NULL would match nothing at all.
+            statement = statement.where(value.is_not(None))
+        if query.limit is None and not query.offset:  # order is irrelevant to IN
+            return self.filter(statement, entity_type, table, query.criteria)
+        statement = self.restrict(statement, entity_type, table, query)
+        return statement if query.limit is None else statement.limit(query.limit)
+
+    # -- criteria ----------------------------------------------------------
+
+    def criteria(self, entity_type: EntityType, table: sa.FromClause,
+                 node: Optional[ast.Criteria]) -> sa.ColumnElement:
+        if node is None:
+            return sa.true()
+        if isinstance(node, ast.And):
+            return sa.and_(*(self.criteria(entity_type, table, o) for o in node.operands))
+        if isinstance(node, ast.Or):
+            return sa.or_(*(self.criteria(entity_type, table, o) for o in node.operands))
+        if isinstance(node, ast.Not):
+            return sa.not_(self.criteria(entity_type, table, node.operand))
+        if isinstance(node, ast.Comparison):
+            return self.walk(entity_type, table, node.path, lambda owner, rows, attribute:
+                             self.compare(owner, rows, attribute, node.operator, node.value))
+        if isinstance(node, ast.Related):
+            return self.walk(entity_type, table, node.path, lambda owner, rows, attribute:
+                             self.follow(owner, rows, attribute, self.matching(node.criteria)))
+        raise ValidationError("Unsupported query condition {0!r}.".format(node))
+
+    def matching(self, criteria: Optional[ast.Criteria]) -> Inner:
+        """The condition of ``has``/``any``: *criteria* on the related rows (none: any row)."""
+        if criteria is None:
+            return lambda target, rows: None
+        return lambda target, rows: self.criteria(target, rows, criteria)
+
+    # -- paths -------------------------------------------------------------
+
+    def walk(self, entity_type: EntityType, table: sa.FromClause, path: ast.Path,
+             final: Final) -> sa.ColumnElement:
+        """Follow the relations of *path* and apply *final* to its last attribute."""
+        attribute = self.attribute(entity_type, path[0])
+        if len(path) == 1:
+            return final(entity_type, table, attribute)
+        rest = path[1:]
+        key = self.key_alias(attribute, rest)
+        if key is not None:
+            return final(entity_type, table, key)
+        return self.follow(entity_type, table, attribute,
+                           lambda target, alias: self.walk(target, alias, rest, final))
+
+    def follow(self, owner: EntityType, table: sa.FromClause, attribute: Attribute,
+               inner: Inner) -> sa.ColumnElement:
+        """A condition: some row related to *table* through *attribute* satisfies *inner*."""
+        relation = attribute.relation
+        if attribute.kind == "scalar" or relation is None:
+            raise ValidationError(
+                'Attribute "{0}" of type "{1}" is not a relation; it cannot be followed '
+                'or used with "has"/"any".'.format(attribute.name, owner.name))
+        if relation.kind == "derived":
+            if relation.derived == "custom_attributes":
+                return self.custom_attributes(owner, table, attribute, inner)
+            if relation.derived in ("ancestors", "descendants"):
+                return self.lineage(owner, table, attribute, inner)
+            raise _not_queryable(owner, attribute)
+        target_type = self.schema.get(relation.target or attribute.target)
+        target = self.alias(target_type)
+        conditions = self.join(owner, table, attribute, target_type, target)
+        return _exists(conditions + [self.type_filter(target, target_type),
+                                     inner(target_type, target)])
+
+    def join(self, owner: EntityType, table: sa.FromClause, attribute: Attribute,
+             target_type: EntityType, target: sa.FromClause) -> List[sa.ColumnElement]:
+        """Conditions pairing rows of *table* with related rows of *target*."""
+        relation = attribute.relation
+        if relation.kind == "many_to_one":
+            return [_key(target_type, target) == table.c[relation.local_column]]
+        if relation.kind == "one_to_many":
+            conditions = [target.c[relation.remote_column] == _key(owner, table)]
+            conditions += [target.c[column] == value for column, value in relation.where]
+            return conditions
+        if relation.kind == "many_to_many":
+            if relation.link_type is not None:
+                link = self.alias(self.schema.get(relation.link_type))
+                conditions = []
+            else:
+                link = self.storage.link.alias()
+                conditions = [link.c.name == relation.link_name]
+            return conditions + [link.c[relation.owner_column] == _key(owner, table),
+                                 link.c[relation.target_column] == _key(target_type, target)]
+        raise _not_queryable(owner, attribute)
+
+    def custom_attributes(self, owner: EntityType, table: sa.FromClause,
+                          attribute: Attribute, inner: Inner) -> sa.ColumnElement:
+        """EXISTS over the stored value rows of *owner* (ids are unique: no type filter)."""
+        value_type = self.schema.get(attribute.relation.target)
+        rows = self.alias(value_type)
+        return _exists([rows.c.entity_id == _key(owner, table), inner(value_type, rows)])
+
+    def lineage(self, owner: EntityType, table: sa.FromClause, attribute: Attribute,
+                inner: Inner) -> sa.ColumnElement:
+        """``ancestors``/``descendants``: the owner's id among the matching rows' relatives."""
+        closure = self.closure(owner, attribute)
+        target_type = self.schema.get(attribute.relation.target)
+        target = self.alias(target_type)
+        if attribute.relation.derived == "ancestors":
+            member, relative = closure.c.ancestor_id, closure.c.descendant_id
+        else:
+            member, relative = closure.c.descendant_id, closure.c.ancestor_id
+        conditions = [member == _key(target_type, target), self.type_filter(target, target_type),
+                      inner(target_type, target)]
+        matches = sa.select(relative).where(*[c for c in conditions if c is not None])
+        return _key(owner, table).in_(matches)
+
+    def closure(self, owner: EntityType, attribute: Attribute) -> sa.CTE:
+        """(descendant_id, ancestor_id) for every pair linked by ``parent_id`` chains."""
+        base = self.storage.table(owner)
+        if "parent_id" not in base.c:
+            raise _not_queryable(owner, attribute)
+        if base.name not in self._closures:
+            row = base.alias()
+            seed = sa.select(row.c.id.label("descendant_id"), row.c.parent_id.label("ancestor_id"))
+            closure = seed.where(row.c.parent_id.is_not(None)).cte(recursive=True)
+            parent = base.alias()
+            # UNION (not UNION ALL) ends on cycles: the set of pairs is finite.
+            self._closures[base.name] = closure.union(
+                sa.select(closure.c.descendant_id, parent.c.parent_id).where(
+                    parent.c.id == closure.c.ancestor_id, parent.c.parent_id.is_not(None)))
+        return self._closures[base.name]
+
+    # -- attributes and values ---------------------------------------------
+
+    def attribute(self, entity_type: EntityType, name: str) -> Attribute:
+        attribute = entity_type.attributes.get(name)
+        if attribute is None:
+            raise UnknownAttributeError('Attribute "{0}" does not exist on type "{1}".'.format(
+                name, entity_type.name))
+        return attribute
+
+    def key_alias(self, attribute: Attribute, rest: ast.Path) -> Optional[Attribute]:
+        """For ``<reference>.id``: the owner's key column as a string attribute, else None."""
+        relation = attribute.relation
+        if attribute.kind != "reference" or relation is None or relation.kind != "many_to_one":
+            return None
+        target = self.schema.get(relation.target)
+        if tuple(rest) != target.primary_key[:1] or len(target.primary_key) != 1:
+            return None
+        return Attribute(name="{0}.{1}".format(attribute.name, rest[0]), kind="scalar",
+                         value_type="string", column=relation.local_column)
+
+    def column(self, entity_type: EntityType, table: sa.FromClause,
+               attribute: Attribute, purpose: str = "a query condition") -> sa.ColumnElement:
+        """The SQL value of a scalar (or of a reference's key column)."""
+        if attribute.kind == "reference":
+            relation = attribute.relation
+            if relation is None or relation.kind != "many_to_one":
+                raise _not_queryable(entity_type, attribute, purpose)
+            return table.c[relation.local_column]
+        if attribute.kind != "scalar":
+            raise ValidationError(
+                'Attribute "{0}" of type "{1}" is a collection and cannot be used in {2} '
+                'by itself; use "{0} any (…)" or a path such as "{0}.id".'.format(
+                    attribute.name, entity_type.name, purpose))
+        if attribute.column is None or attribute.column not in table.c:
+            raise _not_queryable(entity_type, attribute, purpose)
+        column = table.c[attribute.column]
+        if attribute.name == "key" and entity_type.is_a("CustomAttributeValue"):
+            configurations = self.alias(self.schema.get("CustomConfigurationBase"))
+            configured = sa.select(configurations.c.key).where(
+                configurations.c.id == table.c.configuration_id).scalar_subquery()
+            return sa.func.coalesce(column, configured)
+        return column
+
+    def value(self, entity_type: EntityType, table: sa.FromClause, path: ast.Path,
+              purpose: str) -> sa.ColumnElement:
+        """A single SQL value for *path* (ordering, sub-query projections): references only."""
+        attribute = self.attribute(entity_type, path[0])
+        if len(path) == 1:
+            return self.column(entity_type, table, attribute, purpose)
+        rest = path[1:]
+        key = self.key_alias(attribute, rest)
+        if key is not None:
+            return self.column(entity_type, table, key, purpose)
+        relation = attribute.relation
+        if attribute.kind != "reference" or relation is None or relation.kind != "many_to_one":
+            raise ValidationError(
+                'Attribute "{0}" of type "{1}" cannot be followed in {2}: only paths through '
+                'references are supported there.'.format(attribute.name, entity_type.name, purpose))
+        target_type = self.schema.get(relation.target)
+        target = self.alias(target_type)
+        inner = self.value(target_type, target, rest, purpose)
+        conditions = [_key(target_type, target) == table.c[relation.local_column],
+                      self.type_filter(target, target_type)]
+        return sa.select(inner).where(*[c for c in conditions if c is not None]).scalar_subquery()
+
+    def alias(self, entity_type: EntityType) -> sa.FromClause:
+        return self.storage.table(entity_type).alias()
+
+    def type_filter(self, table: sa.FromClause,
+                    entity_type: EntityType) -> Optional[sa.ColumnElement]:
+        """The rows of *table* that are *entity_type*; None when every row of the table is."""
+        family = self.schema.tables.get(entity_type.table, ())
+        if set(family) <= set(entity_type.stored_types):
+            return None
+        return type_filter(table, entity_type)
+
+    # -- comparisons -------------------------------------------------------
+
+    def compare(self, entity_type: EntityType, table: sa.FromClause, attribute: Attribute,
+                op: str, value) -> sa.ColumnElement:
+        """The condition ``<attribute> <op> <value>`` on rows of *table*."""
+        column = self.column(entity_type, table, attribute)
+        if attribute.kind == "scalar" and attribute.value_type in _JSON_TYPES:
+            return self.compare_json(column, op, value)
+        if op in ("in", "not_in"):
+            if isinstance(value, ast.Query):
+                return self.compare_subquery(column, op, value)
+            converted = [_convert(attribute, literal) for literal in value]
+            return _in(column, op == "in", converted)
+        if isinstance(value, ast.Query) or not isinstance(value, ast.Literal):
+            raise ValidationError('Operator "{0}" on "{1}" needs a single value.'.format(
+                op, attribute.name))
+        if op in ("like", "not_like"):
+            return _like(column, attribute, value.value, op == "like")
+        if op not in _SCALAR_OPERATORS:
+            raise ValidationError('Unknown operator "{0}".'.format(op))
+        converted = _convert(attribute, value)
+        if converted is None:
+            if op == "=":
+                return column.is_(None)
+            if op == "!=":
+                return column.is_not(None)
+            return sa.false()  # nothing is ordered relative to null
+        return _SCALAR_OPERATORS[op](column, converted)
+
+    def compare_subquery(self, column: sa.ColumnElement, op: str,
+                         query: ast.Query) -> sa.ColumnElement:
+        if op == "in":
+            return column.in_(self.subquery(query))
+        return column.not_in(self.subquery(query, skip_null=True))
+
+    def compare_json(self, column: sa.ColumnElement, op: str, value) -> sa.ColumnElement:
+        """Compare a JSON column's scalar with literals (see the module documentation)."""
+        json = _JsonValue(column)
+        if op in ("in", "not_in"):
+            if isinstance(value, ast.Query):
+                return self.compare_subquery(json.text, op, value)
+            match = sa.or_(sa.false(), *(json.equals(literal) for literal in value))
+            return match if op == "in" else sa.and_(json.is_set, sa.not_(match))
+        if op == "=":
+            return json.equals(value)
+        if op == "!=":
+            if _is_null(value):
+                return json.is_set
+            return sa.and_(json.is_set, sa.not_(json.equals(value)))
+        if op in ("like", "not_like"):
+            match = json.text.ilike(_pattern(value.value), escape="\\")
+            return match if op == "like" else sa.not_(match)
+        if _is_null(value):
+            return sa.false()
+        compare = _SCALAR_OPERATORS[op]
+        number = _number(value.value)
+        if number is not None:
+            return compare(json.number, number)
+        return compare(json.text, _date_text(value.value) or value.value)
+
+
+# -- helpers -----------------------------------------------------------------
+
+def _key(entity_type: EntityType, table: sa.FromClause) -> sa.ColumnElement:
+    """The id column of rows of *entity_type* (the single primary key, else ``id``)."""
+    key = entity_type.primary_key
+    return table.c[key[0]] if len(key) == 1 else table.c.id
+
+
+def _exists(conditions: List[Optional[sa.ColumnElement]]) -> sa.ColumnElement:
+    present = [condition for condition in conditions if condition is not None]
+    return sa.select(sa.literal_column("1")).where(*present).exists()
+
+
+def _not_queryable(entity_type: EntityType, attribute: Attribute,
+                   purpose: str = "a query condition") -> ValidationError:
+    return ValidationError('Attribute "{0}" of type "{1}" is computed and cannot be used in '
+                           '{2}.'.format(attribute.name, entity_type.name, purpose))
+
+
+def _show_paths(paths) -> str:
+    return ", ".join(".".join(path) for path in paths)
+
+
+def _convert(attribute: Attribute, literal: ast.Literal):
+    if not isinstance(literal, ast.Literal):
+        raise ValidationError('Invalid value {0!r} for "{1}".'.format(literal, attribute.name))
+    return values.from_text(attribute, literal.value, literal.quoted)
+
+
+def _in(column: sa.ColumnElement, positive: bool, items: list) -> sa.ColumnElement:
+    present = [item for item in items if item is not None]
+    has_null = len(present) != len(items)
+    if positive:
+        match = column.in_(present)
+        return sa.or_(match, column.is_(None)) if has_null else match
+    match = column.not_in(present)
+    return sa.and_(match, column.is_not(None)) if has_null else match
+
+
+def _pattern(text: str) -> str:
+    """A LIKE pattern where only ``%`` is a wildcard."""
+    return text.replace("\\", "\\\\").replace("_", "\\_")
+
+
+def _like(column: sa.ColumnElement, attribute: Attribute, text: str,
+          positive: bool) -> sa.ColumnElement:
+    if attribute.value_type not in ("string", "json"):
+        column = sa.cast(column, sa.Text)
+    match = column.ilike(_pattern(text), escape="\\")
+    return match if positive else sa.not_(match)
+
+
+def _is_null(literal) -> bool:
+    return (isinstance(literal, ast.Literal) and not literal.quoted
+            and literal.value.lower() in _NULLS)
+
+
+def _number(text: str) -> Optional[float]:
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return number if number == number and abs(number) != float("inf") else None
+
+
+def _date_text(text: str) -> Optional[str]:
+    """Stored (naive UTC ISO) text of a date-time literal, or None."""
+    if not _DATE_LIKE.match(text):
+        return None
+    try:
+        return values.format_datetime(values.parse_datetime(text))
+    except ValidationError:
+        return None
+
+
+class _JsonValue:
+    """Portable views of a JSON column holding a scalar value."""
+
+    def __init__(self, column: sa.ColumnElement):
+        self.column = column
+        self.text = _JsonText(column)
+        self.number = _JsonNumber(column)
+        self.is_set = sa.and_(column.is_not(None), _JsonType(column) != "null")
+
+    def equals(self, literal: ast.Literal) -> sa.ColumnElement:
+        if _is_null(literal):
+            return sa.not_(self.is_set)
+        text = literal.value
+        options = [self.text == text]
+        number = _number(text)
+        if number is not None:
+            options.append(sa.and_(self.number.is_not(None), self.number == number))
+        if not literal.quoted and text.lower() in _BOOLEANS and text != text.lower():
+            options.append(self.text == text.lower())
+        date = _date_text(text)
+        if date is not None and date != text:
+            options.append(self.text == date)
+        return sa.or_(*options)
+
+
+class _JsonText(functions.FunctionElement):
+    """The text of a JSON scalar (booleans as true/false; tagged values: their ``value``)."""
+
+    type = sa.Text()
+    name = "json_text"
+    inherit_cache = True
+
+
+class _JsonNumber(functions.FunctionElement):
+    """The number held by a JSON value, NULL when it holds something else."""
+
+    type = sa.Float()
+    name = "json_number"
+    inherit_cache = True
+
+
+class _JsonType(functions.FunctionElement):
+    """The JSON type name of a value (``null`` for a JSON null on every dialect)."""
+
+    type = sa.Text()
+    name = "json_kind"
+    inherit_cache = True
+
+
+def _argument(element, compiler, **kw) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(_JsonText)
+def _json_text_sqlite(element, compiler, **kw):
+    value = _argument(element, compiler, **kw)
+    return ("(CASE json_type({0}) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' "
+            "WHEN 'object' THEN CAST(json_extract({0}, '$.value') AS TEXT) "
+            "ELSE CAST(json_extract({0}, '$') AS TEXT) END)").format(value)
+
+
+@compiles(_JsonNumber)
+def _json_number_sqlite(element, compiler, **kw):
+    value = _argument(element, compiler, **kw)
+    return ("(CASE WHEN json_type({0}) IN ('integer', 'real') "
+            "THEN CAST(json_extract({0}, '$') AS REAL) END)").format(value)
+
+
+@compiles(_JsonType)
+def _json_type_sqlite(element, compiler, **kw):
+    return "json_type({0})".format(_argument(element, compiler, **kw))
+
+
+def _pg_json(element, compiler, **kw) -> str:
+    return "CAST({0} AS JSON)".format(_argument(element, compiler, **kw))
+
+
+@compiles(_JsonText, "postgresql")
+def _json_text_postgresql(element, compiler, **kw):
+    value = _pg_json(element, compiler, **kw)
+    return ("(CASE json_typeof({0}) WHEN 'object' THEN ({0} ->> 'value') "
+            "ELSE ({0} #>> '{{}}') END)").format(value)
+
+
+@compiles(_JsonNumber, "postgresql")
+def _json_number_postgresql(element, compiler, **kw):
+    value = _pg_json(element, compiler, **kw)
+    return ("(CASE WHEN json_typeof({0}) = 'number' "
+            "THEN CAST({0} #>> '{{}}' AS DOUBLE PRECISION) END)").format(value)
+
+
+@compiles(_JsonType, "postgresql")
+def _json_type_postgresql(element, compiler, **kw):
+    return "json_typeof({0})".format(_pg_json(element, compiler, **kw))

@@ -1,0 +1,387 @@
+"""Turn ftrack query expressions into :mod:`ftrack_local.query.ast` nodes.
+
+The grammar is built once, at import, with pyparsing. It has two layers:
+
+* fast paths: the common, flat pieces of an expression (the ``select … from
+  T`` head, a run of simple comparisons joined by ``and``, the paging tail)
+  are each matched by one regular expression, which is far cheaper than
+  walking pyparsing elements token by token;
+* the token-by-token grammar, used for everything else and whenever a fast
+  path does not match. After a keyword it requires the rest of its clause
+  (pyparsing's ``-``), so errors are reported where they happen.
+
+Both layers accept the same language; the unit tests check this.
+"""
+
+import functools
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, List, Tuple
+
+import pyparsing as pp
+
+from ..errors import ParseError
+from . import ast
+
+__all__ = ["parse", "parse_uncached"]
+
+# -- tokens ------------------------------------------------------------------
+
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_PATH = r"{0}(?:\.{0})*".format(_NAME)
+
+# Words that can never be an entity type in "TYPE where …" form.
+_RESERVED = ("select", "from", "where", "order", "offset", "limit",
+             "and", "or", "not")
+_TYPE = r"(?!(?i:{0})\b){1}\b".format("|".join(_RESERVED), _NAME)
+_PROJECTION = r"(?!(?i:from)\b){0}".format(_PATH)
+
+# A value: quoted (no escapes) or a bare word. A bare word cannot start with
+# an operator character, and the lookahead stops regex backtracking from
+# splitting it (so "xand" is never read as "x" followed by "and").
+_VALUE = (r"""(?:"[^"]*"|'[^']*'|[^\s"'(),=<>!][^\s"'(),]*(?![^\s"'(),]))""")
+
+_SCALAR_OPERATOR = (
+    r"(?:(?i:is_not|is|after|greater_than|before|less_than|not_like|like)\b"
+    r"|!=|>=|<=|=|>|<)"
+)
+_IN_OPERATOR = r"(?i:not_in|in)\b"
+
+# Every spelling of a comparison operator and its normalised form.
+_OPERATORS = {
+    "is": "=", "=": "=",
+    "is_not": "!=", "!=": "!=",
+    ">": ">", "after": ">", "greater_than": ">",
+    "<": "<", "before": "<", "less_than": "<",
+    ">=": ">=", "<=": "<=",
+    "like": "like", "not_like": "not_like",
+    "in": "in", "not_in": "not_in",
+}
+
+
+def _simple_condition(named: bool) -> str:
+    """Return a regex for one condition without nested criteria.
+
+    That is ``[not] path op value``, ``[not] path [not_]in (values)`` or
+    ``[not] path has|any ()``.
+    """
+    def group(name: str, body: str) -> str:
+        return "(?P<{0}>{1})".format(name, body) if named else "(?:{0})".format(body)
+
+    values = r"{0}(?:\s*,\s*{0})*".format(_VALUE)
+    return (
+        r"(?:{negated}\s*)?(?!(?i:not)\b){path}\b\s*(?:{op}\s*{value}"
+        r"|{in_op}\s*\(\s*(?!(?i:select)\b){values}?\s*\)"
+        r"|{related}\s*\(\s*\))"
+    ).format(negated=group("negated", r"(?i:not)\b"), path=group("path", _PATH),
+             op=group("op", _SCALAR_OPERATOR), value=group("value", _VALUE),
+             in_op=group("in_op", _IN_OPERATOR), values=group("values", values),
+             related=group("related", r"(?i:has|any)\b"))
+
+
+# Fast path regexes (see module docstring). A chain holds conditions joined
+# by "and" only, so it can sit inside a larger conjunction; a group is a
+# parenthesised run of conditions joined by "and"/"or".
+_CONDITION = _simple_condition(False)
+_FAST_CHAIN = r"{0}(?:\s*(?i:and)\b\s*{0})*".format(_CONDITION)
+_FAST_AND_CHAIN = r"(?<![\w$])(?i:and)\b\s*{0}".format(_FAST_CHAIN)
+_FAST_GROUP = r"\(\s*(?P<run>{0}(?:\s*(?i:and|or)\b\s*{0})*)\s*\)".format(_CONDITION)
+_RUN_ITEM_RE = re.compile(r"\s*(?:(?P<joiner>(?i:and|or))\b\s*)?{0}".format(
+    _simple_condition(True)))
+_FAST_SELECT = (
+    r"(?i:select)\s+(?P<projections>{0}(?:\s*,\s*{0})*)\s+(?i:from)\s+(?P<type>{1})"
+    .format(_PROJECTION, _TYPE)
+)
+_FAST_PAGING = (
+    r"(?<![\w$])(?i:offset\s+(?P<offset>\d+)(?:\s+limit\s+(?P<limit>\d+))?"
+    r"|limit\s+(?P<limit2>\d+)(?:\s+offset\s+(?P<offset2>\d+))?)(?![\w$])"
+)
+_VALUE_RE = re.compile(_VALUE)
+
+
+@dataclass(frozen=True)
+class _Clause:
+    """A parsed query clause waiting to be assembled into an ast.Query."""
+
+    kind: str
+    value: Any
+
+
+# -- parse actions -----------------------------------------------------------
+
+def _path(text: str) -> ast.Path:
+    return tuple(text.strip().split("."))
+
+
+def _literal(text: str) -> ast.Literal:
+    """Return the Literal for a value token as written in the expression."""
+    if text[0] in "\"'":
+        return ast.Literal(text[1:-1], quoted=True)
+    return ast.Literal(text, quoted=False)
+
+
+def _nodes(tokens: pp.ParseResults) -> List[Any]:
+    """Return *tokens* without keyword strings."""
+    return [token for token in tokens if not isinstance(token, str)]
+
+
+def _to_path(tokens: pp.ParseResults) -> List[ast.Path]:
+    return [_path(tokens[0])]
+
+
+def _to_literal(tokens: pp.ParseResults) -> ast.Literal:
+    return _literal(tokens[0])
+
+
+def _to_literal_list(tokens: pp.ParseResults) -> List[Tuple[ast.Literal, ...]]:
+    return [tuple(tokens[0])]
+
+
+def _to_condition(tokens: pp.ParseResults) -> ast.Criteria:
+    path, operator = tokens[0], tokens[1]
+    if operator in ("has", "any"):
+        criteria = tokens[2] if len(tokens) > 2 else None
+        return ast.Related(path, operator, criteria)
+    return ast.Comparison(path, _OPERATORS[operator.lower()], tokens[2])
+
+
+def _run_condition(match: "re.Match[str]") -> ast.Criteria:
+    """Return the node for one condition matched by ``_RUN_ITEM_RE``."""
+    path = _path(match.group("path"))
+    if match.group("op") is not None:
+        node = ast.Comparison(path, _OPERATORS[match.group("op").lower()],
+                              _literal(match.group("value")))
+    elif match.group("in_op") is not None:
+        values = _VALUE_RE.findall(match.group("values") or "")
+        node = ast.Comparison(path, _OPERATORS[match.group("in_op").lower()],
+                              tuple(_literal(text) for text in values))
+    else:
+        node = ast.Related(path, match.group("related").lower(), None)
+    return ast.Not(node) if match.group("negated") else node
+
+
+def _scan_run(text: str) -> List[List[ast.Criteria]]:
+    """Split a run matched by a fast regex into "or"-separated lists of operands."""
+    alternatives: List[List[ast.Criteria]] = [[]]
+    position = 0
+    while position < len(text):
+        match = _RUN_ITEM_RE.match(text, position)
+        position = match.end()
+        if (match.group("joiner") or "").lower() == "or":
+            alternatives.append([])
+        alternatives[-1].append(_run_condition(match))
+    return alternatives
+
+
+def _combine(node_type: type, operands: List[ast.Criteria]) -> ast.Criteria:
+    return operands[0] if len(operands) == 1 else node_type(tuple(operands))
+
+
+def _from_fast_chain(tokens: pp.ParseResults) -> List[ast.Criteria]:
+    return _scan_run(tokens[0])[0]
+
+
+def _from_fast_group(tokens: pp.ParseResults) -> ast.Criteria:
+    alternatives = _scan_run(tokens[0].group("run"))
+    return _combine(ast.Or, [_combine(ast.And, operands) for operands in alternatives])
+
+
+def _from_fast_select(tokens: pp.ParseResults) -> List[Any]:
+    match = tokens[0]
+    paths = tuple(_path(text) for text in match.group("projections").split(","))
+    return [_Clause("projections", paths), match.group("type")]
+
+
+def _from_fast_paging(tokens: pp.ParseResults) -> List[_Clause]:
+    match = tokens[0]
+    clauses = []
+    for kind in ("offset", "limit"):
+        text = match.group(kind) or match.group(kind + "2")
+        if text is not None:
+            clauses.append(_Clause(kind, int(text)))
+    return clauses
+
+
+def _to_not(tokens: pp.ParseResults) -> List[ast.Criteria]:
+    # A fast chain after "not" yields several comparisons; "not" binds
+    # tighter than "and", so it only applies to the first of them.
+    return [ast.Not(tokens[1])] + list(tokens[2:])
+
+
+def _to_and(tokens: pp.ParseResults) -> ast.Criteria:
+    return _combine(ast.And, _nodes(tokens))
+
+
+def _to_or(tokens: pp.ParseResults) -> ast.Criteria:
+    return _combine(ast.Or, _nodes(tokens))
+
+
+def _to_order(tokens: pp.ParseResults) -> ast.Order:
+    descending = len(tokens) > 1 and tokens[1] == "descending"
+    return ast.Order(tokens[0], descending)
+
+
+def _clause(kind: str, many: bool = False) -> Callable[[pp.ParseResults], _Clause]:
+    """Return a parse action wrapping the tokens in a _Clause of *kind*."""
+
+    def action(tokens: pp.ParseResults) -> _Clause:
+        return _Clause(kind, tuple(tokens) if many else tokens[0])
+
+    return action
+
+
+def _to_query(tokens: pp.ParseResults) -> ast.Query:
+    fields = {}
+    for token in tokens:
+        if isinstance(token, _Clause):
+            fields[token.kind] = token.value
+        else:
+            fields["entity_type"] = token
+    return ast.Query(**fields)
+
+
+# -- grammar -----------------------------------------------------------------
+
+def _keyword(word: str) -> pp.ParserElement:
+    return pp.CaselessKeyword(word).set_name("'{0}'".format(word))
+
+
+def _suppressed(word: str) -> pp.ParserElement:
+    return pp.Suppress(_keyword(word))
+
+
+def _punctuation(char: str) -> pp.ParserElement:
+    return pp.Suppress(pp.Literal(char)).set_name("'{0}'".format(char))
+
+
+def _regex(pattern: str, name: str, action: Callable, as_match: bool = False) -> pp.ParserElement:
+    return pp.Regex(pattern, as_match=as_match).set_name(name).set_parse_action(action)
+
+
+def _build_criteria(subquery: pp.ParserElement) -> pp.ParserElement:
+    """Build the parser for the criteria after ``where``."""
+    lpar, rpar, comma = (_punctuation(c) for c in "(),")
+    and_, or_, not_ = (_keyword(w) for w in ("and", "or", "not"))
+    related_operator = _keyword("has") | _keyword("any")
+
+    path = _regex(_PATH, "a name", _to_path)
+    value = _regex(_VALUE, "a value", _to_literal)
+    in_operator = pp.Regex(_IN_OPERATOR).set_name("an operator")
+    scalar_operator = pp.Regex(_SCALAR_OPERATOR).set_name("an operator")
+
+    criteria = pp.Forward().set_name("criteria")
+    literal_list = pp.Group(pp.Optional(value + pp.ZeroOrMore(comma - value)))
+    literal_list.set_parse_action(_to_literal_list)
+    in_value = (lpar - (subquery | literal_list) - rpar).set_name("'('")
+    tail = (
+        (in_operator - in_value)
+        | (scalar_operator - value)
+        | (related_operator - lpar - pp.Optional(criteria) - rpar)
+    ).set_name("an operator")
+    condition = (path - tail).set_parse_action(_to_condition)
+
+    fast_chain = _regex(_FAST_CHAIN, "a condition", _from_fast_chain)
+    fast_and_chain = _regex(_FAST_AND_CHAIN, "'and'", _from_fast_chain)
+    fast_group = _regex(_FAST_GROUP, "a condition", _from_fast_group, as_match=True)
+    group = lpar - criteria - rpar
+    unary = pp.Forward()
+    negation = (not_ - unary).set_parse_action(_to_not)
+    unary <<= (fast_chain | fast_group | group | negation | condition)
+    unary.set_name("a condition")
+
+    conjunction = unary + pp.ZeroOrMore(fast_and_chain | (and_ - unary))
+    conjunction.set_parse_action(_to_and)
+    criteria <<= (conjunction + pp.ZeroOrMore(or_ - conjunction))
+    criteria.set_parse_action(_to_or)
+    return criteria
+
+
+def _build_grammar() -> pp.ParserElement:
+    """Build the parser for a whole expression."""
+    comma = _punctuation(",")
+    select, from_, where, order, by, offset, limit = (
+        _suppressed(w) for w in ("select", "from", "where", "order", "by",
+                                 "offset", "limit"))
+    direction = _keyword("ascending") | _keyword("descending")
+    path = _regex(_PATH, "a name", _to_path)
+    entity_type = pp.Regex(_TYPE).set_name("an entity type")
+    integer = _regex(r"\d+", "a non-negative integer", lambda t: int(t[0]))
+    subquery = pp.Forward().set_name("a sub-query")
+    criteria = _build_criteria(subquery)
+
+    projection = _regex(_PROJECTION, "a name", _to_path)
+    projections = (projection + pp.ZeroOrMore(comma - projection))
+    projections.set_parse_action(_clause("projections", many=True))
+    fast_select = _regex(_FAST_SELECT, "'select'", _from_fast_select, as_match=True)
+    select_part = fast_select | (select - projections - from_ - entity_type)
+
+    where_part = (where - criteria).set_parse_action(_clause("criteria"))
+    order_item = (path + pp.Optional(direction)).set_parse_action(_to_order)
+    order_part = order - by - order_item + pp.ZeroOrMore(comma - order_item)
+    order_part.set_parse_action(_clause("order", many=True))
+    offset_part = (offset - integer).set_parse_action(_clause("offset"))
+    limit_part = (limit - integer).set_parse_action(_clause("limit"))
+    paging = (
+        _regex(_FAST_PAGING, "'offset' or 'limit'", _from_fast_paging, as_match=True)
+        | (offset_part + pp.Optional(limit_part))
+        | (limit_part + pp.Optional(offset_part))
+    )
+    clauses = (pp.Optional(where_part) + pp.Optional(order_part)
+               + pp.Optional(paging))
+
+    subquery <<= (select_part + clauses).set_parse_action(_to_query)
+    start = (select_part | entity_type).set_name("'select' or an entity type")
+    query = (start + clauses).set_parse_action(_to_query)
+    return query + pp.StringEnd().set_name("end of query")
+
+
+_GRAMMAR = _build_grammar()
+
+
+# -- public API --------------------------------------------------------------
+
+def _describe(expression: str, exc: pp.ParseBaseException) -> str:
+    """Return a readable reason for *exc* raised while parsing *expression*."""
+    loc = exc.loc
+    char = expression[loc:loc + 1]
+    if char in ("\"", "'") and expression.find(char, loc + 1) == -1:
+        reason = "unclosed quote at position {0}".format(loc)
+    else:
+        expected = exc.msg[:1].lower() + exc.msg[1:]
+        found = re.match(r"\S{1,20}", expression[loc:])
+        reason = "{0} at position {1} (found {2})".format(
+            expected, loc, "'{0}'".format(found.group()) if found else "end of query")
+    return "Could not parse query '{0}': {1}".format(expression, reason)
+
+
+def parse_uncached(expression: str) -> ast.Query:
+    """Parse *expression* into an :class:`ast.Query`, raising ParseError if invalid."""
+    if not isinstance(expression, str):
+        raise ParseError("Could not parse query {0!r}: expected a string".format(expression))
+    if not expression.strip():
+        raise ParseError("Could not parse query '{0}': the expression is empty".format(expression))
+    try:
+        return _GRAMMAR.parse_string(expression)[0]
+    except pp.ParseBaseException as exc:
+        raise ParseError(_describe(expression, exc)) from None
+    except RecursionError:
+        raise ParseError(
+            "Could not parse query '{0}': nested too deeply".format(expression)) from None
+
+
+_parse_cached = functools.lru_cache(maxsize=2048)(parse_uncached)
+
+
+def parse(expression: str) -> ast.Query:
+    """Parse *expression* into an :class:`ast.Query`, caching results per text.
+
+    Raises :class:`ftrack_local.errors.ParseError` when the text is not a
+    valid query; the message quotes the text and the failing position.
+    """
+    if not isinstance(expression, str):
+        return parse_uncached(expression)
+    return _parse_cached(expression)
+
+
+parse.cache_info = _parse_cached.cache_info  # type: ignore[attr-defined]
+parse.cache_clear = _parse_cached.cache_clear  # type: ignore[attr-defined]

@@ -1,0 +1,276 @@
+"""Run the local server in a background thread (tests, scripts) or in the
+foreground (the command line)."""
+
+import asyncio
+import ipaddress
+import logging
+import os
+import shutil
+import signal
+import socket
+import tempfile
+import threading
+from typing import Any, Iterable, Optional
+
+from aiohttp import web
+
+from .app import Extension, make_app
+
+log = logging.getLogger(__name__)
+
+#: Seconds given to running requests when the server stops.
+SHUTDOWN_TIMEOUT = 5.0
+#: Seconds to wait for the event loop to come up or go down.
+THREAD_TIMEOUT = 30.0
+
+
+class LocalServer:
+    """An ftrack-compatible server on its own event loop and thread.
+
+    ``start()`` opens the data directory, binds the socket (``port=0``
+    picks a free port) and returns once connections are accepted.
+    ``stop()`` undoes everything and may be called any number of times.
+    Without *data_dir* a temporary directory is used and removed on stop.
+    """
+
+    def __init__(self, data_dir: Optional[str] = None, host: str = "127.0.0.1",
+                 port: int = 0, database_url: Optional[str] = None,
+                 api_user: str = "admin", api_key: Optional[str] = None,
+                 *, extensions: Iterable[Extension] = ()):
+        self._data_dir = os.path.abspath(data_dir) if data_dir else None
+        self._host = host
+        self._port = port
+        self._database_url = database_url
+        self._api_user = api_user
+        self._requested_key = api_key
+        self._api_key = api_key
+        self._extensions = tuple(extensions)
+        self._temporary_dir: Optional[str] = None
+        self._backend: Any = None
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self._thread: Optional[threading.Thread] = None
+        self._runner: Optional[web.AppRunner] = None
+        self._lock = threading.RLock()
+        self._stopped = threading.Event()
+        self._running = False
+
+    # -- properties -----------------------------------------------------------
+
+    @property
+    def host(self) -> str:
+        """The host the server listens on, as configured."""
+        return self._host
+
+    @property
+    def port(self) -> int:
+        """The bound port (the requested one until started)."""
+        return self._port
+
+    @property
+    def url(self) -> str:
+        """The base URL clients use, e.g. ``http://127.0.0.1:8989``."""
+        return "http://{0}:{1}".format(_url_host(self._host), self._port)
+
+    @property
+    def api_user(self) -> str:
+        """The admin user name."""
+        return self._api_user
+
+    @property
+    def api_key(self) -> Optional[str]:
+        """The admin API key (known once started; kept after stop)."""
+        return self._api_key
+
+    @property
+    def data_dir(self) -> Optional[str]:
+        """The data directory (a temporary one is only known while running)."""
+        return self._data_dir
+
+    @property
+    def backend(self) -> Any:
+        """The backend while running, else None."""
+        return self._backend
+
+    @property
+    def running(self) -> bool:
+        """Whether the server is accepting connections."""
+        return self._running
+
+    # -- life cycle -------------------------------------------------------------
+
+    def start(self) -> "LocalServer":
+        """Open the backend and serve; return once connections are accepted."""
+        with self._lock:
+            if self._running:
+                return self
+            self._stopped.clear()
+            sock = _bind(self._host, self._port)
+            try:
+                self._port = sock.getsockname()[1]
+                self._open_backend()
+                self._start_loop(sock)
+            except BaseException:
+                sock.close()
+                self._teardown()
+                raise
+            self._running = True
+            log.info("ftrack_local serving on %s", self.url)
+            return self
+
+    def stop(self) -> None:
+        """Stop serving and release everything; safe to call repeatedly."""
+        with self._lock:
+            was_running = self._running
+            self._running = False
+            self._teardown()
+            self._stopped.set()
+            if was_running:
+                log.info("ftrack_local stopped")
+
+    def serve_forever(self) -> None:
+        """Serve in the foreground until Ctrl-C or SIGTERM, then stop.
+
+        Starts the server if needed. Signal handlers are only installed when
+        called from the main thread; elsewhere it returns after ``stop()``.
+        """
+        self.start()
+        previous = None
+        in_main = threading.current_thread() is threading.main_thread()
+        if in_main:
+            previous = signal.signal(signal.SIGTERM, self._on_sigterm)
+        try:
+            while not self._stopped.wait(0.5):
+                if self._thread is not None and not self._thread.is_alive():
+                    log.error("The server thread ended unexpectedly")
+                    break
+        except KeyboardInterrupt:
+            pass
+        finally:
+            try:
+                self.stop()
+            finally:
+                if in_main:
+                    signal.signal(signal.SIGTERM, previous)
+
+    def _on_sigterm(self, signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    def __enter__(self) -> "LocalServer":
+        return self.start()
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        state = "running" if self._running else "stopped"
+        return "<LocalServer {0} {1}>".format(self.url, state)
+
+    # -- internals ----------------------------------------------------------------
+
+    def _open_backend(self) -> None:
+        from .api import Backend  # imported late: the heavy part
+
+        if self._data_dir is None:
+            self._temporary_dir = tempfile.mkdtemp(prefix="ftrack-local-")
+            self._data_dir = self._temporary_dir
+        os.makedirs(self._data_dir, exist_ok=True)
+        self._backend = Backend.open(
+            self._data_dir, database_url=self._database_url,
+            api_user=self._api_user, api_key=self._requested_key)
+        self._backend.server_url = self.url
+        self._api_user = self._backend.api_user
+        self._api_key = self._backend.api_key
+
+    def _start_loop(self, sock: socket.socket) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        self._thread = threading.Thread(
+            target=_run_loop, args=(loop,), name="ftrack-local-server",
+            daemon=True)
+        self._thread.start()
+        app = make_app(self._backend, extensions=self._extensions)
+        future = asyncio.run_coroutine_threadsafe(
+            self._start_site(app, sock), loop)
+        future.result(THREAD_TIMEOUT)
+
+    async def _start_site(self, app: web.Application,
+                          sock: socket.socket) -> None:
+        runner = web.AppRunner(app, handle_signals=False,
+                               shutdown_timeout=SHUTDOWN_TIMEOUT)
+        await runner.setup()
+        self._runner = runner
+        await web.SockSite(runner, sock).start()
+
+    def _teardown(self) -> None:
+        loop, thread, runner = self._loop, self._thread, self._runner
+        self._loop = self._thread = self._runner = None
+        if loop is not None and thread is not None and thread.is_alive():
+            if runner is not None:
+                try:
+                    asyncio.run_coroutine_threadsafe(
+                        runner.cleanup(), loop).result(
+                            SHUTDOWN_TIMEOUT + THREAD_TIMEOUT)
+                except Exception:  # noqa: BLE001 - keep shutting down
+                    log.exception("Error while stopping the web server")
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(THREAD_TIMEOUT)
+        backend, self._backend = self._backend, None
+        if backend is not None:
+            try:
+                backend.close()
+            except Exception:  # noqa: BLE001
+                log.exception("Error while closing the backend")
+        if self._temporary_dir is not None:
+            shutil.rmtree(self._temporary_dir, ignore_errors=True)
+            self._temporary_dir = None
+            self._data_dir = None
+
+
+def _run_loop(loop: asyncio.AbstractEventLoop) -> None:
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_forever()
+        loop.run_until_complete(loop.shutdown_asyncgens())
+    finally:
+        loop.close()
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """Create a listening socket on *host*:*port* (raises OSError)."""
+    infos = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM,
+                               flags=socket.AI_PASSIVE)
+    family, _, _, _, address = infos[0]
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        if os.name == "posix":
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if family == socket.AF_INET6 and hasattr(socket, "IPPROTO_IPV6"):
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        sock.bind(address)
+        sock.listen(128)
+        sock.setblocking(False)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def _url_host(host: str) -> str:
+    """The host to put in URLs: wildcards become loopback, IPv6 gets []."""
+    if host in ("", "0.0.0.0"):
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    if ":" in host and not host.startswith("["):
+        return "[{0}]".format(host)
+    return host
+
+
+def is_loopback(host: str) -> bool:
+    """Whether *host* only accepts connections from this machine."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
