@@ -179,6 +179,8 @@ class Loader:
     def _attach_related(self, attribute: Attribute, related: List[Any], out: List[dict], subtree: Tree) -> None:
         """*related* holds per owner row: a row (references) or a list of rows."""
         target = self.schema.types.get(attribute.target or "")
+        if not subtree and target is not None:
+            subtree = self._default_tree(target)
         if attribute.kind == "reference":
             present = [r for r in related if r is not None]
             serialised = self._serialize_unique(present, subtree, target)
@@ -189,6 +191,11 @@ class Loader:
         serialised = self._serialize_unique(flat, subtree, target)
         for entity, members in zip(out, related):
             entity[attribute.name] = [serialised[_identity(r)] for r in members]
+
+    def _default_tree(self, target: EntityType) -> Tree:
+        """What a relation projected without a sub-path carries: the target's stored default projections."""
+        return {name: {} for name in target.default_projections
+                if name in target.attributes and target.attributes[name].kind == "scalar"}
 
     def _serialize_unique(self, rows: List[Row], subtree: Tree, target: Optional[EntityType]) -> Dict[Any, dict]:
         unique: Dict[Any, Row] = {}

@@ -2,15 +2,18 @@
 
 The grammar is built once, at import, with pyparsing. It has two layers:
 
-* fast paths: the common, flat pieces of an expression (the ``select … from
-  T`` head, a run of simple comparisons joined by ``and``, the paging tail)
-  are each matched by one regular expression, which is far cheaper than
-  walking pyparsing elements token by token;
-* the token-by-token grammar, used for everything else and whenever a fast
-  path does not match. After a keyword it requires the rest of its clause
+* fast paths: the common, flat pieces of an expression are each matched by
+  one regular expression, which is far cheaper than walking pyparsing
+  elements token by token. They cover the ``select … from T`` head, the
+  ``offset``/``limit`` tail, and criteria made of simple conditions (plus
+  one level of parentheses) joined by ``and``/``or``;
+* the token-by-token grammar, used for everything else (sub-queries,
+  ``has``/``any`` with criteria, deep nesting) and whenever a fast path
+  does not match. After a keyword it requires the rest of its clause
   (pyparsing's ``-``), so errors are reported where they happen.
 
-Both layers accept the same language; the unit tests check this.
+Both layers accept the same language with the same result; the unit tests
+compare them (``_build_grammar(fast=False)`` builds the reference).
 """
 
 import functools
@@ -35,6 +38,8 @@ _RESERVED = ("select", "from", "where", "order", "offset", "limit",
              "and", "or", "not")
 _TYPE = r"(?!(?i:{0})\b){1}\b".format("|".join(_RESERVED), _NAME)
 _PROJECTION = r"(?!(?i:from)\b){0}".format(_PATH)
+# A condition cannot start with a conjunction keyword.
+_CONDITION_PATH = r"(?!(?i:and|or|not)\b){0}".format(_PATH)
 
 # A value: quoted (no escapes) or a bare word. A bare word cannot start with
 # an operator character, and the lookahead stops regex backtracking from
@@ -70,24 +75,30 @@ def _simple_condition(named: bool) -> str:
 
     values = r"{0}(?:\s*,\s*{0})*".format(_VALUE)
     return (
-        r"(?:{negated}\s*)?(?!(?i:not)\b){path}\b\s*(?:{op}\s*{value}"
+        r"(?:{negated}\s*)?{path}\b\s*(?:{op}\s*{value}"
         r"|{in_op}\s*\(\s*(?!(?i:select)\b){values}?\s*\)"
         r"|{related}\s*\(\s*\))"
-    ).format(negated=group("negated", r"(?i:not)\b"), path=group("path", _PATH),
+    ).format(negated=group("negated", r"(?i:not)\b"), path=group("path", _CONDITION_PATH),
              op=group("op", _SCALAR_OPERATOR), value=group("value", _VALUE),
              in_op=group("in_op", _IN_OPERATOR), values=group("values", values),
              related=group("related", r"(?i:has|any)\b"))
 
 
 # Fast path regexes (see module docstring). A chain holds conditions joined
-# by "and" only, so it can sit inside a larger conjunction; a group is a
-# parenthesised run of conditions joined by "and"/"or".
+# by "and" only, so it can sit inside a larger conjunction. Fast criteria are
+# conditions and one level of parenthesised groups joined by "and"/"or", and
+# must be followed by the end of the criteria.
 _CONDITION = _simple_condition(False)
+_GROUP = r"\(\s*{0}(?:\s*(?i:and|or)\b\s*{0})*\s*\)".format(_CONDITION)
+_ITEM = r"(?:{0}|{1})".format(_GROUP, _CONDITION)
 _FAST_CHAIN = r"{0}(?:\s*(?i:and)\b\s*{0})*".format(_CONDITION)
-_FAST_AND_CHAIN = r"(?<![\w$])(?i:and)\b\s*{0}".format(_FAST_CHAIN)
-_FAST_GROUP = r"\(\s*(?P<run>{0}(?:\s*(?i:and|or)\b\s*{0})*)\s*\)".format(_CONDITION)
-_RUN_ITEM_RE = re.compile(r"\s*(?:(?P<joiner>(?i:and|or))\b\s*)?{0}".format(
-    _simple_condition(True)))
+_FAST_CRITERIA = (
+    r"{0}(?:\s*(?i:and|or)\b\s*{0})*(?=\s*(?:\)|$|(?i:order|offset|limit)\b))"
+    .format(_ITEM)
+)
+_RUN_ITEM_RE = re.compile(
+    r"\s*(?:(?P<joiner>(?i:and|or))\b\s*)?(?:(?P<group>{0})|{1})"
+    .format(_GROUP, _simple_condition(True)))
 _FAST_SELECT = (
     r"(?i:select)\s+(?P<projections>{0}(?:\s*,\s*{0})*)\s+(?i:from)\s+(?P<type>{1})"
     .format(_PROJECTION, _TYPE)
@@ -161,15 +172,19 @@ def _run_condition(match: "re.Match[str]") -> ast.Criteria:
 
 
 def _scan_run(text: str) -> List[List[ast.Criteria]]:
-    """Split a run matched by a fast regex into "or"-separated lists of operands."""
+    """Split text matched by a fast regex into "or"-separated operand lists."""
     alternatives: List[List[ast.Criteria]] = [[]]
-    position = 0
-    while position < len(text):
+    position, end = 0, len(text.rstrip())
+    while position < end:
         match = _RUN_ITEM_RE.match(text, position)
         position = match.end()
         if (match.group("joiner") or "").lower() == "or":
             alternatives.append([])
-        alternatives[-1].append(_run_condition(match))
+        if match.group("group") is not None:
+            node = _from_alternatives(_scan_run(match.group("group")[1:-1]))
+        else:
+            node = _run_condition(match)
+        alternatives[-1].append(node)
     return alternatives
 
 
@@ -177,13 +192,16 @@ def _combine(node_type: type, operands: List[ast.Criteria]) -> ast.Criteria:
     return operands[0] if len(operands) == 1 else node_type(tuple(operands))
 
 
+def _from_alternatives(alternatives: List[List[ast.Criteria]]) -> ast.Criteria:
+    return _combine(ast.Or, [_combine(ast.And, operands) for operands in alternatives])
+
+
 def _from_fast_chain(tokens: pp.ParseResults) -> List[ast.Criteria]:
     return _scan_run(tokens[0])[0]
 
 
-def _from_fast_group(tokens: pp.ParseResults) -> ast.Criteria:
-    alternatives = _scan_run(tokens[0].group("run"))
-    return _combine(ast.Or, [_combine(ast.And, operands) for operands in alternatives])
+def _from_fast_criteria(tokens: pp.ParseResults) -> ast.Criteria:
+    return _from_alternatives(_scan_run(tokens[0]))
 
 
 def _from_fast_select(tokens: pp.ParseResults) -> List[Any]:
@@ -258,13 +276,13 @@ def _regex(pattern: str, name: str, action: Callable, as_match: bool = False) ->
     return pp.Regex(pattern, as_match=as_match).set_name(name).set_parse_action(action)
 
 
-def _build_criteria(subquery: pp.ParserElement) -> pp.ParserElement:
+def _build_criteria(subquery: pp.ParserElement, fast: bool) -> pp.ParserElement:
     """Build the parser for the criteria after ``where``."""
     lpar, rpar, comma = (_punctuation(c) for c in "(),")
     and_, or_, not_ = (_keyword(w) for w in ("and", "or", "not"))
     related_operator = _keyword("has") | _keyword("any")
 
-    path = _regex(_PATH, "a name", _to_path)
+    path = _regex(_CONDITION_PATH, "a condition", _to_path)
     value = _regex(_VALUE, "a value", _to_literal)
     in_operator = pp.Regex(_IN_OPERATOR).set_name("an operator")
     scalar_operator = pp.Regex(_SCALAR_OPERATOR).set_name("an operator")
@@ -280,24 +298,30 @@ def _build_criteria(subquery: pp.ParserElement) -> pp.ParserElement:
     ).set_name("an operator")
     condition = (path - tail).set_parse_action(_to_condition)
 
-    fast_chain = _regex(_FAST_CHAIN, "a condition", _from_fast_chain)
-    fast_and_chain = _regex(_FAST_AND_CHAIN, "'and'", _from_fast_chain)
-    fast_group = _regex(_FAST_GROUP, "a condition", _from_fast_group, as_match=True)
     group = lpar - criteria - rpar
-    unary = pp.Forward()
+    unary = pp.Forward().set_name("a condition")
     negation = (not_ - unary).set_parse_action(_to_not)
-    unary <<= (fast_chain | fast_group | group | negation | condition)
-    unary.set_name("a condition")
-
-    conjunction = unary + pp.ZeroOrMore(fast_and_chain | (and_ - unary))
-    conjunction.set_parse_action(_to_and)
-    criteria <<= (conjunction + pp.ZeroOrMore(or_ - conjunction))
-    criteria.set_parse_action(_to_or)
+    unary_forms = [group, negation, condition]
+    if fast:
+        unary_forms.insert(0, _regex(_FAST_CHAIN, "a condition", _from_fast_chain))
+    unary <<= pp.MatchFirst(unary_forms).set_name("a condition")
+    conjunction = (unary + pp.ZeroOrMore(and_ - unary)).set_parse_action(_to_and)
+    slow_criteria = (conjunction + pp.ZeroOrMore(or_ - conjunction))
+    slow_criteria.set_parse_action(_to_or).set_name("a condition")
+    if fast:
+        fast_criteria = _regex(_FAST_CRITERIA, "a condition", _from_fast_criteria)
+        criteria <<= (fast_criteria | slow_criteria).set_name("a condition")
+    else:
+        criteria <<= slow_criteria
     return criteria
 
 
-def _build_grammar() -> pp.ParserElement:
-    """Build the parser for a whole expression."""
+def _build_grammar(fast: bool = True) -> pp.ParserElement:
+    """Build the parser for a whole expression.
+
+    With *fast* false the regex fast paths are left out; the result accepts
+    the same language and is used by the tests as a reference.
+    """
     comma = _punctuation(",")
     select, from_, where, order, by, offset, limit = (
         _suppressed(w) for w in ("select", "from", "where", "order", "by",
@@ -307,13 +331,12 @@ def _build_grammar() -> pp.ParserElement:
     entity_type = pp.Regex(_TYPE).set_name("an entity type")
     integer = _regex(r"\d+", "a non-negative integer", lambda t: int(t[0]))
     subquery = pp.Forward().set_name("a sub-query")
-    criteria = _build_criteria(subquery)
+    criteria = _build_criteria(subquery, fast)
 
     projection = _regex(_PROJECTION, "a name", _to_path)
     projections = (projection + pp.ZeroOrMore(comma - projection))
     projections.set_parse_action(_clause("projections", many=True))
-    fast_select = _regex(_FAST_SELECT, "'select'", _from_fast_select, as_match=True)
-    select_part = fast_select | (select - projections - from_ - entity_type)
+    select_part = select - projections - from_ - entity_type
 
     where_part = (where - criteria).set_parse_action(_clause("criteria"))
     order_item = (path + pp.Optional(direction)).set_parse_action(_to_order)
@@ -321,11 +344,13 @@ def _build_grammar() -> pp.ParserElement:
     order_part.set_parse_action(_clause("order", many=True))
     offset_part = (offset - integer).set_parse_action(_clause("offset"))
     limit_part = (limit - integer).set_parse_action(_clause("limit"))
-    paging = (
-        _regex(_FAST_PAGING, "'offset' or 'limit'", _from_fast_paging, as_match=True)
-        | (offset_part + pp.Optional(limit_part))
-        | (limit_part + pp.Optional(offset_part))
-    )
+    paging = ((offset_part + pp.Optional(limit_part))
+              | (limit_part + pp.Optional(offset_part)))
+    if fast:
+        select_part = _regex(_FAST_SELECT, "'select'", _from_fast_select,
+                             as_match=True) | select_part
+        paging = _regex(_FAST_PAGING, "'offset' or 'limit'", _from_fast_paging,
+                        as_match=True) | paging
     clauses = (pp.Optional(where_part) + pp.Optional(order_part)
                + pp.Optional(paging))
 
