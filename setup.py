@@ -88,7 +88,7 @@ setup(
             "ftrack-local = ftrack_local.cli:main",
         ],
         "pytest11": [
-            "ftrack_local = ftrack_local.testing",
+            "ftrack_local.testing = ftrack_local.testing",
         ],
     },
 )

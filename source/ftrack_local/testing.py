@@ -15,7 +15,9 @@ Set ``FTRACK_LOCAL_DATABASE_URL`` to run the servers on another database
 (e.g. PostgreSQL) instead of SQLite in their data directory.
 """
 
+import contextlib
 import os
+import uuid
 from typing import Any, Iterator, Optional
 
 import pytest
@@ -23,7 +25,8 @@ import pytest
 from .client import ApiClient, ApiClientError
 from .server import LocalServer
 
-__all__ = ["ApiClient", "ApiClientError", "database_url", "start_server"]
+__all__ = ["ApiClient", "ApiClientError", "database_url", "running_server", "start_server",
+           "throwaway_database"]
 
 DATABASE_URL_VARIABLE = "FTRACK_LOCAL_DATABASE_URL"
 
@@ -33,32 +36,61 @@ def database_url() -> Optional[str]:
     return os.environ.get(DATABASE_URL_VARIABLE) or None
 
 
-def start_server(data_dir: str) -> LocalServer:
+def start_server(data_dir: str, database: Optional[str] = None) -> LocalServer:
     """Start a server on a free loopback port with *data_dir*."""
     return LocalServer(data_dir=data_dir, port=0,
-                       database_url=database_url()).start()
+                       database_url=database or database_url()).start()
+
+
+@contextlib.contextmanager
+def throwaway_database(url: Optional[str]) -> Iterator[Optional[str]]:
+    """A new, empty database on the server *url* names, dropped afterwards.
+
+    SQLite (or no URL) needs nothing: each data dir holds its own file.
+    """
+    if not url or url.startswith("sqlite"):
+        yield url
+        return
+    import sqlalchemy as sa
+
+    base = sa.engine.make_url(url)
+    name = "ftrack_test_" + uuid.uuid4().hex[:12]
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text('CREATE DATABASE "{0}"'.format(name)))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text('DROP DATABASE IF EXISTS "{0}" WITH (FORCE)'.format(name)))
+        admin.dispose()
+
+
+@contextlib.contextmanager
+def running_server(data_dir: str) -> Iterator[LocalServer]:
+    """A started server on its own data dir (and own database), stopped afterwards."""
+    with throwaway_database(database_url()) as database:
+        server = start_server(data_dir, database)
+        try:
+            yield server
+        finally:
+            server.stop()
 
 
 @pytest.fixture(scope="session")
 def ftrack_server(tmp_path_factory: pytest.TempPathFactory
                   ) -> Iterator[LocalServer]:
     """A local ftrack server shared by the whole test session."""
-    server = start_server(str(tmp_path_factory.mktemp("ftrack-server")))
-    try:
+    with running_server(str(tmp_path_factory.mktemp("ftrack-server"))) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
 def ftrack_fresh_server(tmp_path_factory: pytest.TempPathFactory
                         ) -> Iterator[LocalServer]:
     """A local ftrack server of its own for one test."""
-    server = start_server(str(tmp_path_factory.mktemp("ftrack-fresh-server")))
-    try:
+    with running_server(str(tmp_path_factory.mktemp("ftrack-fresh-server"))) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

@@ -103,10 +103,12 @@ def _build_venv(venv):
                                     stderr=subprocess.STDOUT,
                                     timeout=INSTALL_TIMEOUT)
         except (OSError, subprocess.SubprocessError) as error:
+            shutil.rmtree(building, ignore_errors=True)
             return "{0}: {1}".format(" ".join(step), error)
         if result.returncode != 0:
+            shutil.rmtree(building, ignore_errors=True)
             return "{0} failed:\n{1}".format(" ".join(step),
-                                             result.stdout[-3000:])
+                                             result.stdout[-1000:])
     shutil.rmtree(venv, ignore_errors=True)
     os.replace(str(building), str(venv))
     return None
@@ -118,8 +120,8 @@ def reference_python():
     given = os.environ.get("FTRACK_REFERENCE_PYTHON")
     if given:
         return given
-    venv = Path(os.environ.get("FTRACK_LOCAL_REFERENCE_VENV") or Path(
-        "~/.cache/ftrack-local/reference-venv").expanduser()).absolute()
+    venv = Path(os.environ.get("FTRACK_LOCAL_REFERENCE_VENV")
+                or "~/.cache/ftrack-local/reference-venv").expanduser().absolute()
     python = _venv_python(venv)
     if not _has_client(python):
         venv.parent.mkdir(parents=True, exist_ok=True)
@@ -204,7 +206,7 @@ def run_reference(reference_python, server, script, **params):
     return observed
 
 
-@pytest.fixture(name="run_reference")
+@pytest.fixture(scope="session", name="run_reference")
 def run_reference_fixture():
     """The :func:`run_reference` helper, for tests."""
     return run_reference

@@ -389,10 +389,11 @@ def test_cli_serve(tmp_path):
                          str(tmp_path / "data"), "--log-level", "warning"),
             stdout=subprocess.PIPE, stderr=stderr, text=True,
             env=_cli_environment())
+    lines = queue.Queue()
+    reader = threading.Thread(target=_read_lines, args=(process.stdout, lines),
+                              daemon=True)
+    reader.start()
     try:
-        lines = queue.Queue()
-        threading.Thread(target=_read_lines, args=(process.stdout, lines),
-                         daemon=True).start()
         exports = {}
         seen = []
         deadline = time.monotonic() + 90
@@ -422,6 +423,8 @@ def test_cli_serve(tmp_path):
         if process.poll() is None:
             process.kill()
             process.wait()
+        reader.join(10)
+        process.stdout.close()
 
 
 @pytest.mark.timeout(60)

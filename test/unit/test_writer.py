@@ -3,6 +3,7 @@
 import contextlib
 import datetime
 import os
+import shutil
 import sys
 import time
 import uuid
@@ -33,15 +34,27 @@ def schema():
     return schema_module.load()
 
 
-@pytest.fixture()
-def storage(schema, tmp_path):
-    storage = Storage(schema, "sqlite:///" + str(tmp_path / "writer.sqlite"))
+@pytest.fixture(scope="module")
+def seeded_file(schema, tmp_path_factory):
+    """A database seeded through the writer (as the backend does), copied by each test."""
+    path = tmp_path_factory.mktemp("writer-template") / "seeded.sqlite"
+    storage = Storage(schema, "sqlite:///" + str(path))
     storage.create_all()
     with storage.engine.begin() as connection:
         writer = Writer(storage, connection)
         for type_name, data in seed.default_records() + seed.admin_records("admin", ADMIN_ID):
             writer.create(type_name, dict(data, __entity_type__=type_name))
         writer.finish()
+    storage.dispose()
+    return path
+
+
+@pytest.fixture()
+def storage(schema, seeded_file, tmp_path):
+    path = tmp_path / "writer.sqlite"
+    shutil.copyfile(str(seeded_file), str(path))
+    storage = Storage(schema, "sqlite:///" + str(path))
+    storage.create_all()
     yield storage
     storage.dispose()
 
@@ -165,6 +178,16 @@ def test_derived_and_restricted_collections_are_refused(storage, tree, name, val
         with batch(storage) as writer:
             writer.update("Task", [tree["task"]["id"]], {name: value})
     assert name in info.value.content and "{" not in info.value.content
+
+
+def test_derived_reference_is_refused(storage, tree):
+    with batch(storage) as writer:
+        _, asset = writer.create("Asset", {"name": "a", "context_id": tree["shot"]["id"]})
+        _, version = writer.create("AssetVersion", {"asset_id": asset["id"]})
+    with pytest.raises(ValidationError) as info:
+        with batch(storage) as writer:
+            writer.update("Asset", [asset["id"]], {"latest_version": ref("AssetVersion", version["id"])})
+    assert '"latest_version"' in info.value.content
 
 
 def test_empty_derived_collection_is_accepted(storage, tree):

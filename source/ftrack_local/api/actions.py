@@ -111,7 +111,7 @@ def create(request: Request, operation: dict) -> dict:
     key = operation.get("entity_key")
     row_type, row = request.writer.create(_required(operation, "entity_type"), data,
                                           key if isinstance(key, list) else None)
-    return {"action": "create", "data": request.loader.serialize_full(row_type, row)}
+    return {"action": "create", "data": request.loader.serialize_full(row_type, row, data)}
 
 
 @action("update")
@@ -120,8 +120,7 @@ def update(request: Request, operation: dict) -> dict:
     if not isinstance(data, dict):
         raise ValidationError('Operation "update" needs "entity_data", an object.')
     row_type, row = request.writer.update(_required(operation, "entity_type"), _key(operation), data)
-    entity = request.loader.serialize_full(row_type, row)
-    return {"action": "update", "data": entity}
+    return {"action": "update", "data": request.loader.serialize_full(row_type, row, data)}
 
 
 @action("delete")

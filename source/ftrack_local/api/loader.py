@@ -79,10 +79,14 @@ class Loader:
             self._fill(rows, out, tree, entity_type)
         return out
 
-    def serialize_full(self, entity_type: EntityType, row: Row) -> dict:
-        """An entity with every stored scalar (the answer to create and update)."""
+    def serialize_full(self, entity_type: EntityType, row: Row, sent: Iterable[str] = ()) -> dict:
+        """The answer to create and update: every stored scalar plus the attributes *sent*."""
         row_type = self.row_type(row, entity_type)
-        tree = {a.name: {} for a in row_type.attributes.values() if a.stored}
+        tree: Tree = {a.name: {} for a in row_type.attributes.values() if a.stored}
+        for name in sent:
+            attribute = row_type.attributes.get(name)
+            if attribute is not None and not attribute.restricted and name not in tree:
+                tree[name] = {}
         return self.serialize([row], tree, entity_type)[0]
 
     # -- rows -----------------------------------------------------------------

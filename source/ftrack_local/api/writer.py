@@ -249,12 +249,10 @@ class Writer:
         self._created: Set[Tuple[str, int]] = set()
         # Lookup caches (valid for this batch).
         self._contexts: Dict[Any, Row] = {}
-        self._projects: Dict[Any, Row] = {}
         self._object_types: Dict[Any, Optional[Row]] = {}
         self._workflow_cache: Dict[Tuple[Any, ...], Tuple[Any, Any]] = {}
         self._version_workflows: Dict[Any, Any] = {}
         self._configurations: Dict[Any, Row] = {}
-        self._next_integer: Dict[Tuple[str, str], int] = {}
         self._auto_recipients: Set[Tuple[Any, Any]] = set()
 
     # ================================================================== public API
@@ -269,7 +267,7 @@ class Writer:
         if requested.name in CUSTOM_VALUE_TYPES:
             return self._write_custom_value(requested, entity_key, data, creating=True)
         plan = self._plan(requested)
-        values, sources, collections = self._parse(plan, data, creating=True)
+        values, collections = self._parse(plan, data)
         self._fill_key(plan, values, entity_key)
 
         if requested.name == "Recipient":
@@ -289,7 +287,7 @@ class Writer:
                 values[column] = default
         self._fill_common(row_plan, values)
         for derive in row_plan.derivations:
-            derive(self, row_plan, values, sources)
+            derive(self, row_plan, values)
         self._check_unique(row_plan, values)
 
         values[TYPE] = requested.name if requested.report_as_self else row_type.name
@@ -313,7 +311,7 @@ class Writer:
         row = self._get(plan, entity_key)
         row_type = requested if requested.report_as_self else self._type(row[TYPE])
         row_plan = self._plan(row_type)
-        values, sources, collections = self._parse(plan, data, creating=False)
+        values, collections = self._parse(plan, data)
 
         changes: Dict[str, Any] = {}
         created_here = (plan.table.name, row[SEQ]) in self._created
@@ -341,7 +339,6 @@ class Writer:
             row.update(changes)
             if row_type.is_a("Context"):
                 self._contexts.pop(row["id"], None)
-                self._projects.pop(row["id"], None)
         for attribute, members in collections:
             self._write_collection(row_type, requested.name, row, attribute, members)
         reported = requested if requested.report_as_self else row_type
@@ -354,7 +351,6 @@ class Writer:
         plan = self._plan(requested)
         row = self._get(plan, entity_key)
         self._contexts.clear()
-        self._projects.clear()
         self._remove(plan.table, [row], direct=True)
 
     def finish(self) -> None:
@@ -445,11 +441,12 @@ class Writer:
 
     # ================================================================== parsing
 
-    def _parse(self, plan: _Plan, data: Any, creating: bool):
+    def _parse(self, plan: _Plan, data: Any) -> Tuple[Dict[str, Any], List[Tuple[Attribute, List[Any]]]]:
         """Split wire *data* into column values and collection writes.
 
-        Returns (column -> stored value, column -> attribute name that set it,
-        [(collection attribute, member references)]).
+        Returns (column -> stored value, [(collection attribute, member references)]).
+        A reference and its foreign-key attribute (``parent``/``parent_id``)
+        may both be sent but must agree.
         """
         if not isinstance(data, dict):
             raise ValidationError('"entity_data" of {0} must be an object.'.format(plan.entity_type.name))
@@ -496,7 +493,7 @@ class Writer:
                     raise ValidationError('Attribute "{0}" of "{1}" must be a list of entity '
                                           'references.'.format(name, type_name))
                 collections.append((attribute, value))
-        return values, sources, collections
+        return values, collections
 
     def _reference_id(self, plan: _Plan, attribute: Attribute, value: Any) -> Any:
         if value is None:
@@ -559,13 +556,9 @@ class Writer:
                 values[name] = str(uuid.uuid4())
 
     def _next_id(self, plan: _Plan, column: str) -> int:
-        cache_key = (plan.table.name, column)
-        current = self._next_integer.get(cache_key)
-        if current is None:
-            current = self.connection.execute(sa.select(sa.func.max(plan.table.c[column]))).scalar() or 0
-        current = int(current) + 1
-        self._next_integer[cache_key] = current
-        return current
+        """The next free integer key (``Event.id``); explicit keys may have jumped ahead."""
+        highest = self.connection.execute(sa.select(sa.func.max(plan.table.c[column]))).scalar()
+        return int(highest or 0) + 1
 
     # ================================================================== create helpers
 
@@ -622,10 +615,11 @@ class Writer:
                     attribute, default, plan.entity_type.name)
 
     def _fill_common(self, plan: _Plan, values: Dict[str, Any]) -> None:
+        """``created_at`` and ``created_by`` of types that have them."""
         if "created_at" in plan.column_attribute and values.get("created_at") is None:
             values["created_at"] = now()
-        if self.user_id is not None and values.get("created_by_id") is None and "created_by_id" in plan.columns and (
-                "created_by_id" in plan.column_attribute or "created_by" in plan.entity_type.attributes):
+        has_creator = "created_by_id" in plan.column_attribute or "created_by" in plan.entity_type.attributes
+        if has_creator and "created_by_id" in plan.columns and values.get("created_by_id") is None:
             values["created_by_id"] = self.user_id
 
     def _check_unique(self, plan: _Plan, values: Dict[str, Any], exclude_seq: Optional[int] = None) -> None:
@@ -957,7 +951,7 @@ class Writer:
     def _write_custom_value(self, requested: EntityType, entity_key: Optional[list], data: dict,
                             creating: bool) -> Tuple[EntityType, dict]:
         plan = self._plan(requested)
-        values, _sources, collections = self._parse(plan, data, creating=creating)
+        values, collections = self._parse(plan, data)
         if collections:
             raise ValidationError('"{0}" has no collections to write.'.format(requested.name))
         if entity_key is None and not creating:
@@ -1024,7 +1018,7 @@ class Writer:
             if not ids:
                 continue
             for rule in plan.cascades:
-                self._apply_cascade(entity_type, rule, group, ids, direct, removing)
+                self._apply_cascade(entity_type, rule, ids, direct, removing)
             for batch in chunks(ids, 400):
                 link = self.storage.link
                 self.connection.execute(link.delete().where(sa.or_(
@@ -1034,8 +1028,9 @@ class Writer:
         for row in rows:
             self._touched.pop((table.name, row[SEQ]), None)
 
-    def _apply_cascade(self, owner: EntityType, rule: Cascade, rows: List[Row], ids: List[Any],
-                       direct: bool, removing: Set[Tuple[str, int]]) -> None:
+    def _apply_cascade(self, owner: EntityType, rule: Cascade, ids: List[Any], direct: bool,
+                       removing: Set[Tuple[str, int]]) -> None:
+        """Apply one :class:`Cascade` rule to the dependents of the owner rows *ids*."""
         target = self.schema.types.get(rule.target)
         if target is None:
             return
@@ -1074,7 +1069,7 @@ class Writer:
 
 # ====================================================================== derivations
 
-def _derive_typed_context(writer: Writer, plan: _Plan, values: Dict[str, Any], sources: Dict[str, str]) -> None:
+def _derive_typed_context(writer: Writer, plan: _Plan, values: Dict[str, Any]) -> None:
     """``project_id`` from the parent chain; ``status_id``/``type_id`` from the project's workflows."""
     parent_id = values.get("parent_id")
     if parent_id is not None:
@@ -1097,7 +1092,7 @@ def _derive_typed_context(writer: Writer, plan: _Plan, values: Dict[str, Any], s
         values["status_id"] = status_id
 
 
-def _derive_asset_version(writer: Writer, plan: _Plan, values: Dict[str, Any], sources: Dict[str, str]) -> None:
+def _derive_asset_version(writer: Writer, plan: _Plan, values: Dict[str, Any]) -> None:
     """Next version number, version workflow status, author and date."""
     asset_id = values.get("asset_id")
     if asset_id is not None and values.get("version") is None:
@@ -1115,7 +1110,7 @@ def _derive_asset_version(writer: Writer, plan: _Plan, values: Dict[str, Any], s
         values["date"] = now()
 
 
-def _derive_note(writer: Writer, plan: _Plan, values: Dict[str, Any], sources: Dict[str, str]) -> None:
+def _derive_note(writer: Writer, plan: _Plan, values: Dict[str, Any]) -> None:
     if values.get("user_id") is None:
         values["user_id"] = writer.user_id
     if values.get("date") is None:
@@ -1124,14 +1119,14 @@ def _derive_note(writer: Writer, plan: _Plan, values: Dict[str, Any], sources: D
         values["thread_activity"] = values["date"]
 
 
-def _derive_timer(writer: Writer, plan: _Plan, values: Dict[str, Any], sources: Dict[str, str]) -> None:
+def _derive_timer(writer: Writer, plan: _Plan, values: Dict[str, Any]) -> None:
     if values.get("start") is None:
         values["start"] = now()
     if values.get("user_id") is None:
         values["user_id"] = writer.user_id
 
 
-def _derive_user(writer: Writer, plan: _Plan, values: Dict[str, Any], sources: Dict[str, str]) -> None:
+def _derive_user(writer: Writer, plan: _Plan, values: Dict[str, Any]) -> None:
     if not values.get("username"):
         values["username"] = "user-" + uuid.uuid4().hex[:12]
     if values.get("user_type_id") is None:
@@ -1140,7 +1135,7 @@ def _derive_user(writer: Writer, plan: _Plan, values: Dict[str, Any], sources: D
         values["user_type_id"] = seed.DEFAULT_USER_TYPE_ID
 
 
-def _derive_job(writer: Writer, plan: _Plan, values: Dict[str, Any], sources: Dict[str, str]) -> None:
+def _derive_job(writer: Writer, plan: _Plan, values: Dict[str, Any]) -> None:
     if values.get("user_id") is None:
         values["user_id"] = writer.user_id
 

@@ -122,6 +122,8 @@ QUERIES = {
     "subquery_parent": ('Task where parent_id in (select id from Shot where '
                         '$P and name like "%20")'),
     "polymorphic": "TypedContext where $P and children any ()",
+    "context_parent_like": ('Context where project_id is "{0}" and '
+                            'parent.name like "sq0%"'.format(project_id)),
 }
 for key, expression in QUERIES.items():
     observed[key] = attempt_labels(expression)
@@ -129,6 +131,11 @@ for key, expression in QUERIES.items():
 observed["polymorphic_types"] = sorted(
     [entity.entity_type, entity["name"]] for entity in reader.query(
         "select name from TypedContext where " + IN_PROJECT))
+
+observed["start_dates"] = {
+    label(task): task["start_date"] and task["start_date"].isoformat()
+    for task in reader.query("select name, parent.name, start_date from Task "
+                             "where " + IN_PROJECT)}
 
 # Ordering.
 observed["order_name_descending"] = labels(
