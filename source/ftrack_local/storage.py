@@ -129,8 +129,8 @@ def sqlite_url(path: str) -> str:
 
 
 def now() -> datetime.datetime:
-    """The current time as naive UTC, the form stored in the database."""
-    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    """The current time as naive UTC to the second, as ftrack servers stamp rows."""
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None, microsecond=0)
 
 
 def chunks(values: Iterable, size: int = 500):
