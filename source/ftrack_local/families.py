@@ -158,10 +158,9 @@ def _collections() -> Dict[Tuple[str, str], Dict[str, object]]:
         ("Context", "assets"): _one_to_many("Asset", "context_id"),
         ("Note", "replies"): _one_to_many("Note", "in_reply_to_id"),
         ("ReviewSession", "settings"): _one_to_many("EntitySetting", "parent_id"),
-        ("AssetVersion", "uses_versions"): _many_to_many(
-            "from_id", "to_id", link_name="asset_version.uses_versions"),
-        ("AssetVersion", "used_in_versions"): _many_to_many(
-            "to_id", "from_id", link_name="asset_version.uses_versions"),
+        # A version using another is an AssetVersionLink from the used one to it.
+        ("AssetVersion", "uses_versions"): _many_to_many("to_id", "from_id", link_type="AssetVersionLink"),
+        ("AssetVersion", "used_in_versions"): _many_to_many("from_id", "to_id", link_type="AssetVersionLink"),
     }
     for name, kind in (("assignments", "assignment"), ("allocations", "allocation"), ("appointments", None)):
         where = {"type": kind} if kind else {}

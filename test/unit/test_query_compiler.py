@@ -141,9 +141,12 @@ def _rows():
         "_link": [
             dict(name="context.scopes", from_id="t_anim", to_id="scope_rig"),
             dict(name="context.scopes", from_id="sh010", to_id="scope_anim"),
-            dict(name="asset_version.uses_versions", from_id="v2", to_id="v1"),
             # Same ids under another relation name must not leak into scopes.
             dict(name="other.relation", from_id="t_comp", to_id="scope_rig"),
+        ],
+        "asset_version_link": [
+            # v2 uses v1.
+            dict(_entity_type="AssetVersionLink", id="avl1", from_id="v1", to_id="v2"),
         ],
         "asset": [
             dict(_entity_type="Asset", id="a_forest", name="forest", context_id="sh010"),

@@ -67,8 +67,8 @@ def test_collections_resolve(schema):
     assert relation(schema, "Shot", "metadata").remote_column == "parent_id"
     uses = relation(schema, "AssetVersion", "uses_versions")
     used = relation(schema, "AssetVersion", "used_in_versions")
-    assert uses.link_name == used.link_name
-    assert (uses.owner_column, used.owner_column) == ("from_id", "to_id")
+    assert uses.link_type == used.link_type == "AssetVersionLink"
+    assert (uses.owner_column, used.owner_column) == ("to_id", "from_id")
 
 
 def test_derived_attributes(schema):

@@ -841,7 +841,9 @@ def test_uses_versions(storage, tree):
         _, model = writer.create("AssetVersion", {"asset_id": asset["id"]})
         _, rig = writer.create("AssetVersion", {"asset_id": asset["id"]})
         writer.update("AssetVersion", [rig["id"]], {"uses_versions": [ref("AssetVersion", model["id"])]})
-    assert _link_rows(storage, "asset_version.uses_versions") == [(rig["id"], model["id"])]
+    # The same as creating an AssetVersionLink from the used version to the user.
+    assert [(r["from_id"], r["to_id"]) for r in rows(storage, "AssetVersionLink", to_id=rig["id"])] == [
+        (model["id"], rig["id"])]
 
 
 # -- deletes -----------------------------------------------------------------------------------
