@@ -1,0 +1,52 @@
+"""Subscribers: a callback registered with the event hub."""
+
+import ftrack_api.event.subscription
+
+
+class Subscriber(object):
+    """A callback together with its subscription, information and priority.
+
+    Attributes:
+
+    * ``subscription`` -- the :class:`~ftrack_api.event.subscription.Subscription`
+      deciding which events reach the callback;
+    * ``callback`` -- the callable receiving each matching event;
+    * ``metadata`` -- mapping describing the subscriber, with a unique
+      ``id``; event targets are matched against it;
+    * ``priority`` -- order among the hub's subscribers, lower first.
+    """
+
+    def __init__(self, subscription, callback, metadata, priority):
+        """Create a subscriber.
+
+        *subscription* is the expression text selecting events (parsed here;
+        :class:`ftrack_api.exception.ParseError` is raised when invalid).
+        *callback* is called with each selected event. *metadata* is a
+        mapping of information about the subscriber, normally including an
+        ``id``. *priority* orders the callbacks of a hub: lower numbers are
+        called first.
+        """
+        super(Subscriber, self).__init__()
+        self.subscription = ftrack_api.event.subscription.Subscription(
+            subscription
+        )
+        self.callback = callback
+        self.metadata = {} if metadata is None else metadata
+        self.priority = priority
+
+    def __str__(self):
+        """Return a readable description of the subscriber."""
+        return "<{0} metadata={1!r} subscription={2!r}>".format(
+            type(self).__name__, self.metadata, str(self.subscription)
+        )
+
+    __repr__ = __str__
+
+    def interested_in(self, event):
+        """Return whether *event* matches this subscriber's subscription.
+
+        Only the subscription is tested here. An event's ``target`` is an
+        expression about subscribers, tested by the hub against
+        :attr:`metadata`.
+        """
+        return self.subscription.includes(event)

@@ -1,0 +1,538 @@
+"""Exceptions raised by the API.
+
+Every exception derives from :class:`Error`. Each class carries a
+``default_message`` template which is used when no explicit message is
+given; placeholders in the template are filled from the ``details`` mapping
+when the exception is converted to text.
+"""
+
+import collections.abc
+import string
+import traceback
+
+
+_FORMATTER = string.Formatter()
+
+
+def _render_placeholder(field_name, conversion, format_spec):
+    """Return the original text of a placeholder that could not be filled."""
+    text = "{" + field_name
+    if conversion:
+        text += "!" + conversion
+    if format_spec:
+        text += ":" + format_spec
+    return text + "}"
+
+
+try:
+    from _string import formatter_field_name_split as _split_field_name
+except ImportError:  # pragma: no cover - interpreters without _string.
+
+    def _split_field_name(field_name):
+        """Split *field_name* handling dotted attribute access only."""
+        parts = field_name.split(".")
+        first = parts[0]
+        if first.isdigit():
+            first = int(first)
+        return first, iter([(True, part) for part in parts[1:]])
+
+
+def _resolve_field(field_name, details):
+    """Return value for *field_name* (e.g. ``attribute.name``) from *details*.
+
+    Raise :exc:`LookupError` when the value cannot be found. When only a
+    trailing attribute or index lookup fails the nearest resolvable value is
+    returned instead, so that ``{attribute.name}`` still shows something useful
+    when *attribute* is a plain string.
+    """
+    first, rest = _split_field_name(field_name)
+    if isinstance(first, int) or first not in details:
+        raise LookupError(field_name)
+
+    value = details[first]
+    for is_attribute, key in rest:
+        try:
+            if is_attribute:
+                value = getattr(value, key)
+            else:
+                value = value[key]
+        except Exception:
+            break
+
+    return value
+
+
+def _safe_format(template, details):
+    """Return *template* filled from *details*, never raising.
+
+    Placeholders that cannot be filled are kept verbatim. If the template is
+    not a valid format string at all it is returned unchanged.
+    """
+    try:
+        parsed = list(_FORMATTER.parse(template))
+    except (ValueError, TypeError):
+        return template
+
+    pieces = []
+    for literal_text, field_name, format_spec, conversion in parsed:
+        pieces.append(literal_text)
+        if field_name is None:
+            continue
+
+        try:
+            value = _resolve_field(field_name, details)
+        except Exception:
+            pieces.append(
+                _render_placeholder(field_name, conversion, format_spec)
+            )
+            continue
+
+        try:
+            if conversion == "r":
+                value = repr(value)
+            elif conversion == "a":
+                value = ascii(value)
+            elif conversion == "s":
+                value = str(value)
+            pieces.append(format(value, format_spec or ""))
+        except Exception:
+            try:
+                pieces.append(str(value))
+            except Exception:
+                pieces.append(
+                    _render_placeholder(field_name, conversion, format_spec)
+                )
+
+    return "".join(pieces)
+
+
+def _restore_error(cls, state):
+    """Rebuild an error of *cls* from its pickled *state*."""
+    error = cls.__new__(cls)
+    Exception.__init__(error, state.get("message"))
+    error.__dict__.update(state)
+    return error
+
+
+class Error(Exception):
+    """Base class for all errors raised by the API."""
+
+    #: Message used when no explicit message is supplied.
+    default_message = "Unspecified error occurred."
+
+    def __init__(self, message=None, details=None):
+        """Initialise error with *message* and extra *details*.
+
+        When *message* is None the class :attr:`default_message` is used.
+        *details* is an optional mapping giving context about the failure;
+        its keys can be referenced as ``{name}`` placeholders in the message.
+        """
+        if message is None:
+            message = self.default_message
+
+        if details is None:
+            details = {}
+        elif isinstance(details, collections.abc.Mapping):
+            details = dict(details)
+
+        self.message = message
+        self.details = details
+        self.traceback = traceback.format_exc()
+        super(Error, self).__init__(message)
+
+    def __str__(self):
+        """Return message with placeholders filled from the details."""
+        message = self.message
+        if isinstance(message, bytes):
+            message = message.decode("utf-8", "replace")
+        elif not isinstance(message, str):
+            try:
+                message = str(message)
+            except Exception:
+                message = object.__repr__(message)
+
+        if not self.details or not isinstance(
+            self.details, collections.abc.Mapping
+        ):
+            return message
+
+        details = {}
+        for key, value in self.details.items():
+            if isinstance(value, bytes):
+                value = value.decode("utf-8", "replace")
+            details[key] = value
+
+        return _safe_format(message, details)
+
+    def __reduce__(self):
+        """Support pickling whatever the constructor signature is."""
+        return (_restore_error, (type(self), dict(self.__dict__)))
+
+
+def _merged_details(kw, **values):
+    """Return details from *kw* (popped) updated with *values*."""
+    extra = kw.pop("details", None)
+    details = {}
+    if isinstance(extra, collections.abc.Mapping):
+        details.update(extra)
+    elif extra is not None:
+        details["details"] = extra
+    details.update(values)
+    return details
+
+
+def _as_list(items):
+    """Return *items* as a list, wrapping a single item."""
+    if isinstance(items, (str, bytes, collections.abc.Mapping)):
+        return [items]
+
+    if isinstance(items, collections.abc.Iterable):
+        return list(items)
+
+    return [items]
+
+
+class AuthenticationError(Error):
+    """Raised when authenticating against the server fails."""
+
+    default_message = "Authentication error."
+
+
+class ServerError(Error):
+    """Raised when the server answers a request with an error."""
+
+    default_message = "Server reported error processing request."
+
+
+class ServerCompatibilityError(ServerError):
+    """Raised when the server version is not supported by this client."""
+
+    default_message = "Server incompatible."
+
+
+class NotFoundError(Error):
+    """Raised when something expected to exist cannot be found."""
+
+    default_message = "Not found."
+
+
+class NotUniqueError(Error):
+    """Raised when a value that must be unique is duplicated."""
+
+    default_message = "Non-unique value detected."
+
+
+class IncorrectResultError(Error):
+    """Raised when a result does not have the expected shape."""
+
+    default_message = "Incorrect result detected."
+
+
+class NoResultFoundError(IncorrectResultError):
+    """Raised when a result was expected but none was found."""
+
+    default_message = "Expected result, but no result was found."
+
+
+class MultipleResultsFoundError(IncorrectResultError):
+    """Raised when exactly one result was expected but several were found."""
+
+    default_message = "Expected single result, but received multiple results."
+
+
+class EntityTypeError(Error):
+    """Raised for problems related to entity types."""
+
+    default_message = "Entity type error."
+
+
+class UnrecognisedEntityTypeError(EntityTypeError):
+    """Raised when an entity type name is not known."""
+
+    default_message = 'Entity type "{entity_type}" not recognised.'
+
+    def __init__(self, entity_type, **kw):
+        """Initialise error for unknown *entity_type*."""
+        details = _merged_details(kw, entity_type=entity_type)
+        super(UnrecognisedEntityTypeError, self).__init__(details=details, **kw)
+
+
+class OperationError(Error):
+    """Raised for problems related to operations."""
+
+    default_message = "Operation error."
+
+
+class InvalidStateError(Error):
+    """Raised when an object is in a state that forbids the action."""
+
+    default_message = "Invalid state."
+
+
+class InvalidStateTransitionError(InvalidStateError):
+    """Raised when an entity cannot move from one state to another."""
+
+    default_message = (
+        "Invalid transition from {current_state!r} to {target_state!r} state "
+        "for entity {entity!r}"
+    )
+
+    def __init__(self, current_state, target_state, entity, **kw):
+        """Initialise error for the refused change of *entity* state."""
+        details = _merged_details(
+            kw,
+            current_state=current_state,
+            target_state=target_state,
+            entity=entity,
+        )
+        super(InvalidStateTransitionError, self).__init__(details=details, **kw)
+
+
+class AttributeError(Error):
+    """Raised for problems related to entity attributes."""
+
+    default_message = "Attribute error."
+
+
+class ImmutableAttributeError(AttributeError):
+    """Raised when trying to change the value of an immutable attribute."""
+
+    default_message = "Cannot modify value of immutable {attribute.name!r} attribute."
+
+    def __init__(self, attribute, **kw):
+        """Initialise error for *attribute* that cannot be modified."""
+        details = _merged_details(kw, attribute=attribute)
+        super(ImmutableAttributeError, self).__init__(details=details, **kw)
+
+
+class CollectionError(Error):
+    """Raised for problems related to collections."""
+
+    default_message = "Collection error."
+
+    def __init__(self, collection, **kw):
+        """Initialise error concerning *collection*."""
+        details = _merged_details(kw, collection=collection)
+        super(CollectionError, self).__init__(details=details, **kw)
+
+
+class ImmutableCollectionError(CollectionError):
+    """Raised when trying to change an immutable collection."""
+
+    default_message = "Cannot modify value of immutable collection {collection!r}."
+
+
+class DuplicateItemInCollectionError(CollectionError):
+    """Raised when an item is added to a collection that already holds it."""
+
+    default_message = "Item {item!r} already exists in collection {collection!r}."
+
+    def __init__(self, item, collection, **kw):
+        """Initialise error for duplicate *item* in *collection*."""
+        kw["details"] = _merged_details(kw, item=item)
+        super(DuplicateItemInCollectionError, self).__init__(collection, **kw)
+
+
+class ParseError(Error):
+    """Raised when text cannot be parsed."""
+
+    default_message = "Failed to parse."
+
+
+class EventHubError(Error):
+    """Raised for problems related to the event hub."""
+
+    default_message = "Event hub error occurred."
+
+
+class EventHubConnectionError(EventHubError):
+    """Raised when the event hub is not connected or cannot connect."""
+
+    default_message = "Event hub is not connected."
+
+
+class EventHubPacketError(EventHubError):
+    """Raised when a packet exchanged with the event server is invalid."""
+
+    default_message = "Invalid packet."
+
+
+class PermissionDeniedError(Error):
+    """Raised when the user is not allowed to perform an action."""
+
+    default_message = "Permission denied."
+
+
+class LocationError(Error):
+    """Base class for errors related to locations."""
+
+    default_message = "Unspecified location error"
+
+
+class ComponentNotInAnyLocationError(LocationError):
+    """Raised when a component is not available in any location."""
+
+    default_message = "Component not available in any location."
+
+
+def _format_components(components):
+    """Return text listing *components* by identifier where possible."""
+    names = []
+    for component in components:
+        try:
+            names.append(str(component["id"]))
+        except Exception:
+            names.append(str(component))
+    return ", ".join(names)
+
+
+class ComponentNotInLocationError(LocationError):
+    """Raised when one or more components are missing from a location."""
+
+    default_message = "Component(s) {formatted_components} not found in location {location}."
+
+    def __init__(self, components, location, **kw):
+        """Initialise error for *components* missing from *location*.
+
+        *components* can be a single component or a sequence of components.
+        """
+        components = _as_list(components)
+        details = _merged_details(
+            kw,
+            components=components,
+            formatted_components=_format_components(components),
+            location=location,
+        )
+        super(ComponentNotInLocationError, self).__init__(details=details, **kw)
+
+
+class ComponentInLocationError(LocationError):
+    """Raised when one or more components already exist in a location."""
+
+    default_message = "Component(s) {formatted_components} already exist in location {location}."
+
+    def __init__(self, components, location, **kw):
+        """Initialise error for *components* already present in *location*.
+
+        *components* can be a single component or a sequence of components.
+        """
+        components = _as_list(components)
+        details = _merged_details(
+            kw,
+            components=components,
+            formatted_components=_format_components(components),
+            location=location,
+        )
+        super(ComponentInLocationError, self).__init__(details=details, **kw)
+
+
+class AccessorError(Error):
+    """Base class for errors raised by accessors."""
+
+    default_message = "Unspecified accessor error"
+
+
+class AccessorOperationFailedError(AccessorError):
+    """Base class for accessor operations that failed."""
+
+    default_message = "Operation {operation} failed: {error}"
+
+    def __init__(self, operation="", resource_identifier=None, error=None, **kw):
+        """Initialise error for failed *operation* on *resource_identifier*.
+
+        *error* can hold the underlying exception or a description of it.
+        """
+        details = _merged_details(
+            kw,
+            operation=operation,
+            resource_identifier=resource_identifier,
+            error=error,
+        )
+        super(AccessorOperationFailedError, self).__init__(details=details, **kw)
+
+
+class AccessorUnsupportedOperationError(AccessorOperationFailedError):
+    """Raised when an accessor does not support an operation."""
+
+    default_message = "Operation {operation} unsupported."
+
+
+class AccessorPermissionDeniedError(AccessorOperationFailedError):
+    """Raised when an accessor is refused access to a resource."""
+
+    default_message = "Cannot {operation} {resource_identifier}. Permission denied."
+
+
+class AccessorResourceIdentifierError(AccessorError):
+    """Raised when a resource identifier is not usable."""
+
+    default_message = "Resource identifier is invalid: {resource_identifier}."
+
+    def __init__(self, resource_identifier, **kw):
+        """Initialise error for invalid *resource_identifier*."""
+        details = _merged_details(kw, resource_identifier=resource_identifier)
+        super(AccessorResourceIdentifierError, self).__init__(details=details, **kw)
+
+
+class AccessorFilesystemPathError(AccessorResourceIdentifierError):
+    """Raised when no filesystem path can be derived from an identifier."""
+
+    default_message = (
+        "Could not determine filesystem path from resource identifier: "
+        "{resource_identifier}."
+    )
+
+
+class AccessorResourceError(AccessorError):
+    """Base class for accessor errors about one specific resource."""
+
+    default_message = "Unspecified resource error: {resource_identifier}"
+
+    def __init__(self, operation="", resource_identifier=None, error=None, **kw):
+        """Initialise error for *resource_identifier* during *operation*.
+
+        *error* can hold the underlying exception or a description of it.
+        """
+        details = _merged_details(
+            kw,
+            operation=operation,
+            resource_identifier=resource_identifier,
+            error=error,
+        )
+        super(AccessorResourceError, self).__init__(details=details, **kw)
+
+
+class AccessorResourceNotFoundError(AccessorResourceError):
+    """Raised when a required resource does not exist."""
+
+    default_message = "Resource not found: {resource_identifier}"
+
+
+class AccessorParentResourceNotFoundError(AccessorResourceError):
+    """Raised when the parent of a resource (e.g. a directory) is missing."""
+
+    default_message = "Parent resource is missing: {resource_identifier}"
+
+
+class AccessorResourceInvalidError(AccessorResourceError):
+    """Raised when a resource is not of the expected kind."""
+
+    default_message = "Resource invalid: {resource_identifier}"
+
+
+class AccessorContainerNotEmptyError(AccessorResourceError):
+    """Raised when a container resource is unexpectedly not empty."""
+
+    default_message = "Container is not empty: {resource_identifier}"
+
+
+class StructureError(Error):
+    """Base class for errors raised by structures."""
+
+    default_message = "Unspecified structure error"
+
+
+class ConnectionClosedError(Error):
+    """Raised when a closed connection or session is used."""
+
+    default_message = "Connection closed."
