@@ -95,11 +95,26 @@ def _describe_os_error(error: OSError) -> str:
     return error.strerror or str(error)
 
 
+# -- demo -------------------------------------------------------------------------
+
+def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
+    add_log_level_argument(parser)
+    parser.set_defaults(log_level="warning")
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from .demo import main as demo_main
+
+    return demo_main()
+
+
 # -- main -------------------------------------------------------------------------
 
 COMMANDS: List[Command] = [
     Command("serve", "run the local ftrack server", add_serve_arguments,
             run_serve),
+    Command("demo", "run the tutorial flow with ftrack_api on a throwaway server",
+            add_demo_arguments, run_demo),
 ]
 
 

@@ -266,3 +266,20 @@ def test_reset_api_key(ftrack_fresh_server):
                             "entity_key": user["id"]}])[0]["data"]["api_key"]
     assert second != first
     renewed.close()
+
+
+def test_context_attached_through_children_gets_project_and_workflow(ftrack_api_client):
+    """The tutorial's ``sequence['children'].append(shot)``: the shot has no parent when created."""
+    project = create_op("Project", name="attach_" + uuid.uuid4().hex[:6], full_name="Attach", status="active",
+                        project_schema_id=seed.DEFAULT_PROJECT_SCHEMA_ID)
+    project_id = project["entity_key"][0]
+    sequence = create_op("Sequence", name="sq010", parent=ref("Project", project_id))
+    shot = create_op("Shot", name="sh010")
+    task = create_op("Task", name="comp", parent=ref("Shot", shot["entity_key"][0]))
+    attach = {"action": "update", "entity_type": "Sequence", "entity_key": sequence["entity_key"],
+              "entity_data": {"__entity_type__": "Sequence", "children": [ref("Shot", shot["entity_key"][0])]}}
+    ftrack_api_client.call([project, sequence, shot, task, attach])
+    data = ftrack_api_client.query('select project_id, status.name, parent.name from TypedContext '
+                                   'where id in ({0}, {1})'.format(shot["entity_key"][0], task["entity_key"][0]))
+    assert {d["__entity_type__"]: d["project_id"] for d in data} == {"Shot": project_id, "Task": project_id}
+    assert all(d["status"] is not None for d in data)

@@ -366,7 +366,26 @@ class Writer:
                 for row in self.connection.execute(statement).mappings():
                     reported = self._type(seqs[row[SEQ]])
                     row_type = reported if reported.report_as_self else self._type(row[TYPE])
-                    self._check_required(self._plan(row_type), dict(row))
+                    row = dict(row)
+                    if row_type.is_a("TypedContext") and (table_name, row[SEQ]) in self._created:
+                        self._complete_workflow(table, row_type, row)
+                    self._check_required(self._plan(row_type), row)
+
+    def _complete_workflow(self, table: sa.Table, row_type: EntityType, row: Row) -> None:
+        """Fill a status or type a typed context could not get when it was created.
+
+        A context created before it had a parent (attached later in the batch
+        through its parent's ``children``) learns its project only then.
+        """
+        missing = [c for c in ("status_id", "type_id") if row.get(c) is None]
+        if not missing or row.get("project_id") is None:
+            return
+        values = dict(row)
+        _derive_typed_context(self, self._plan(row_type), values)
+        found = {c: values[c] for c in missing if values.get(c) is not None}
+        if found:
+            self.connection.execute(table.update().where(table.c[SEQ] == row[SEQ]).values(**found))
+            row.update(found)
 
     # ================================================================== plans
 
@@ -763,7 +782,11 @@ class Writer:
         return self._version_workflows[project_id]
 
     def _reparent(self, row: Row, changes: Dict[str, Any]) -> None:
-        """Keep ``project_id`` of a moved typed context (and its subtree) in line with its parent."""
+        """Keep ``project_id`` of a moved typed context (and its subtree) in line with its parent.
+
+        A status or type it lacks is completed at the end of the batch (see
+        :meth:`_complete_workflow`).
+        """
         if row[TYPE] == "Project":
             return
         project_id = self._project_of_context(changes["parent_id"])
@@ -867,9 +890,9 @@ class Writer:
         for row in moved_contexts:
             changes_row = {"parent_id": owner_id}
             self._reparent(row, changes_row)
-            if "project_id" in changes_row:
-                self.connection.execute(table.update().where(table.c[SEQ] == row[SEQ]).values(
-                    project_id=changes_row["project_id"]))
+            del changes_row["parent_id"]
+            if changes_row:
+                self.connection.execute(table.update().where(table.c[SEQ] == row[SEQ]).values(**changes_row))
         if moved_contexts:
             self._contexts.clear()
 
