@@ -31,12 +31,16 @@ class LocalServer:
     picks a free port) and returns once connections are accepted.
     ``stop()`` undoes everything and may be called any number of times.
     Without *data_dir* a temporary directory is used and removed on stop.
+
+    The event hub (``/socket.io/1/``) is served too unless *event_hub* is
+    False; :attr:`event_hub` is the :class:`~ftrack_local.events.EventHub`
+    (its ``settings`` may be changed while running).
     """
 
     def __init__(self, data_dir: Optional[str] = None, host: str = "127.0.0.1",
                  port: int = 0, database_url: Optional[str] = None,
                  api_user: str = "admin", api_key: Optional[str] = None,
-                 *, extensions: Iterable[Extension] = ()):
+                 *, extensions: Iterable[Extension] = (), event_hub: bool = True):
         self._data_dir = os.path.abspath(data_dir) if data_dir else None
         self._host = host
         self._port = port
@@ -45,6 +49,11 @@ class LocalServer:
         self._requested_key = api_key
         self._api_key = api_key
         self._extensions = tuple(extensions)
+        self._event_hub: Any = None
+        if event_hub:
+            from .events import EventHub
+
+            self._event_hub = EventHub()
         self._temporary_dir: Optional[str] = None
         self._backend: Any = None
         self._loop: Optional[asyncio.AbstractEventLoop] = None
@@ -80,6 +89,11 @@ class LocalServer:
     def api_key(self) -> Optional[str]:
         """The admin API key (known once started; kept after stop)."""
         return self._api_key
+
+    @property
+    def event_hub(self) -> Any:
+        """The :class:`~ftrack_local.events.EventHub`, or None when disabled."""
+        return self._event_hub
 
     @property
     def data_dir(self) -> Optional[str]:
@@ -188,7 +202,12 @@ class LocalServer:
             target=_run_loop, args=(loop,), name="ftrack-local-server",
             daemon=True)
         self._thread.start()
-        app = make_app(self._backend, extensions=self._extensions)
+        extensions = self._extensions
+        if self._event_hub is not None:
+            from . import events
+
+            extensions = (events.extension(self._event_hub),) + extensions
+        app = make_app(self._backend, extensions=extensions)
         future = asyncio.run_coroutine_threadsafe(
             self._start_site(app, sock), loop)
         future.result(THREAD_TIMEOUT)

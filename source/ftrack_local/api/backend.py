@@ -2,6 +2,8 @@
 
 :class:`Backend` owns the storage; :meth:`Backend.call` runs one request's
 operations in one transaction, so a failing operation leaves nothing behind.
+After a request that changed data commits, each of :attr:`Backend.commit_listeners`
+is given the request's change log (the event hub turns it into ``ftrack.update``).
 """
 
 import hashlib
@@ -11,7 +13,7 @@ import os
 import secrets
 import threading
 import uuid
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 import sqlalchemy as sa
 
@@ -46,6 +48,11 @@ class Backend:
         self.api_key = api_key
         self.server_url = ""
         self._lock = threading.RLock()
+        #: Called as ``listener(changes, connection, username, user_id)`` after a
+        #: request that changed data has committed; *changes* is the request's
+        #: ``Writer.changes`` and *connection* is still open (reads see the committed
+        #: state, nothing else writes meanwhile). Errors are logged, never raised.
+        self.commit_listeners: List[Callable[..., None]] = []
         self._keys: Dict[str, str] = {}
         self._user_ids: Dict[str, str] = {}
         self._schemas_text = schema_module.load_raw()[0]
@@ -154,7 +161,26 @@ class Backend:
                 transaction.rollback()
                 raise
             transaction.commit()
+            changes = request.writer.changes
+            if changes and self.commit_listeners:
+                self._notify(changes, connection, username, user_id)
             return results
+
+    def _notify(self, changes: List[Any], connection: sa.Connection, username: str,
+                user_id: Optional[str]) -> None:
+        for listener in list(self.commit_listeners):
+            try:
+                listener(changes, connection, username, user_id)
+            except Exception:  # noqa: BLE001 - the request has succeeded regardless
+                log.exception("A commit listener failed")
+            finally:
+                if connection.in_transaction():
+                    connection.rollback()
+
+    def user_id_of(self, username: str) -> Optional[str]:
+        """The id of the user *username* (None when there is none)."""
+        with self.storage.engine.connect() as connection:
+            return self._user_id(connection, username)
 
     def _user_id(self, connection: sa.Connection, username: str) -> Optional[str]:
         user_id = self._user_ids.get(username)

@@ -17,7 +17,9 @@ rows for ``delete``, doing what a real ftrack server does implicitly
   configuration's type;
 * cascading deletes driven by the declarative :data:`CASCADES` table;
 * required attributes checked once, in :meth:`Writer.finish`, at the end of
-  the batch.
+  the batch;
+* a change log, :attr:`Writer.changes`, of every row added, updated or
+  removed (cascades included), for the ``ftrack.update`` events.
 
 The writer never commits: the caller owns the transaction.
 """
@@ -37,6 +39,10 @@ from ..storage import SEQ, TYPE, Storage, chunks, now, type_filter
 from ..values import is_encoded_datetime, parse_datetime, format_datetime, to_storage
 
 Row = Dict[str, Any]
+#: One entry of :attr:`Writer.changes`: (action, entity type name, key, {column: (old, new)}).
+Change = Tuple[str, str, Dict[str, Any], Dict[str, Tuple[Any, Any]]]
+#: Storage columns that are not attributes.
+_PRIVATE_COLUMNS = frozenset((SEQ, TYPE))
 
 #: Types that cannot be created: only their subtypes exist as rows.
 ABSTRACT_TYPES = {"Context"}
@@ -254,6 +260,9 @@ class Writer:
         self._version_workflows: Dict[Any, Any] = {}
         self._configurations: Dict[Any, Row] = {}
         self._auto_recipients: Set[Tuple[Any, Any]] = set()
+        #: What the batch changed, in order: "add", "update" or "remove" entries
+        #: (see :data:`Change`); "remove" entries hold the removed row's values.
+        self.changes: List[Change] = []
 
     # ================================================================== public API
 
@@ -292,6 +301,7 @@ class Writer:
 
         values[TYPE] = requested.name if requested.report_as_self else row_type.name
         row = self._insert(row_plan, values)
+        self._record_row("add", requested if requested.report_as_self else row_type, row)
         self._remember(row_type, row)
         if row_type.is_a("Note"):
             self._add_author_recipient(row)
@@ -336,6 +346,7 @@ class Writer:
         if changes:
             table = row_plan.table
             self.connection.execute(table.update().where(table.c[SEQ] == row[SEQ]).values(**changes))
+            self._record_update(requested if requested.report_as_self else row_type, row, changes)
             row.update(changes)
             if row_type.is_a("Context"):
                 self._contexts.pop(row["id"], None)
@@ -385,6 +396,7 @@ class Writer:
         found = {c: values[c] for c in missing if values.get(c) is not None}
         if found:
             self.connection.execute(table.update().where(table.c[SEQ] == row[SEQ]).values(**found))
+            self._record_update(row_type, row, found)
             row.update(found)
 
     # ================================================================== plans
@@ -686,8 +698,25 @@ class Writer:
         if self._find(plan, {"note_id": pair[0], "resource_id": pair[1]}) is not None:
             return
         values = {"note_id": pair[0], "resource_id": pair[1], TYPE: recipient.name}
-        self._insert(plan, values)
+        self._record_row("add", recipient, self._insert(plan, values))
         self._auto_recipients.add(pair)
+
+    # ================================================================== change log
+
+    def _record_row(self, action: str, entity_type: EntityType, row: Row) -> None:
+        """Log an added ("add": values as new) or removed ("remove": values as old) row."""
+        new = action == "add"
+        values = {c: ((None, v) if new else (v, None)) for c, v in row.items()
+                  if v is not None and c not in _PRIVATE_COLUMNS}
+        key = {name: row.get(name) for name in entity_type.primary_key}
+        self.changes.append((action, entity_type.name, key, values))
+
+    def _record_update(self, entity_type: EntityType, row: Row, changes: Dict[str, Any]) -> None:
+        """Log an update of *row* (before *changes* are applied to it)."""
+        values = {c: (row.get(c), v) for c, v in changes.items() if c not in _PRIVATE_COLUMNS}
+        if values:
+            key = {name: row.get(name) for name in entity_type.primary_key}
+            self.changes.append(("update", entity_type.name, key, values))
 
     # ================================================================== related rows (cached)
 
@@ -884,6 +913,8 @@ class Writer:
             if not update:
                 continue
             self.connection.execute(table.update().where(table.c[SEQ] == row[SEQ]).values(**update))
+            if row[TYPE] in self.schema.types:
+                self._record_update(self._type(row[TYPE]), row, update)
             self._touched.setdefault((table.name, row[SEQ]), row[TYPE])
             if target.is_a("Context") and "parent_id" in update:
                 moved_contexts.append(row)
@@ -940,6 +971,7 @@ class Writer:
             self._fill_common(plan, values)
             values[TYPE] = link_type.name
             row = self._insert(plan, values)
+            self._record_row("add", link_type, row)
             self._touched[(table.name, row[SEQ])] = link_type.name
 
     # ================================================================== custom attribute values
@@ -998,16 +1030,18 @@ class Writer:
                     requested.name, values["configuration_id"], values["entity_id"]))
             row = dict(existing)
             changes = {c: v for c, v in values.items() if not _same(row.get(c), v)}
+            row_type = self._type(row[TYPE])
             if changes:
                 self.connection.execute(table.update().where(table.c[SEQ] == row[SEQ]).values(**changes))
+                self._record_update(row_type, row, changes)
                 row.update(changes)
-            row_type = self._type(row[TYPE])
         else:
             if "value" not in values:
                 values["value"] = configuration.get("default")
             values[TYPE] = value_type.name
             row = self._insert(self._plan(value_type), values)
             row_type = value_type
+            self._record_row("add", row_type, row)
         self._touched[(table.name, row[SEQ])] = row_type.name
         return row_type, row
 
@@ -1050,6 +1084,9 @@ class Writer:
             self.connection.execute(table.delete().where(table.c[SEQ].in_(batch)))
         for row in rows:
             self._touched.pop((table.name, row[SEQ]), None)
+            removed_type = self.schema.types.get(row[TYPE])
+            if removed_type is not None:
+                self._record_row("remove", removed_type, row)
 
     def _apply_cascade(self, owner: EntityType, rule: Cascade, ids: List[Any], direct: bool,
                        removing: Set[Tuple[str, int]]) -> None:

@@ -1,0 +1,680 @@
+"""Attributes of entity types.
+
+An attribute object describes one named value of an entity type (scalar,
+reference to another entity or collection of entities). Attribute objects
+are shared by every instance of a type and keep no per entity state: the
+values live on the entity itself, in two plain dictionaries, one for local
+(not yet persisted) values and one for the last known remote values. A value
+missing from a dictionary is :data:`ftrack_api.symbol.NOT_SET`.
+"""
+
+import collections.abc
+import functools
+import logging
+
+import ftrack_api.collection
+import ftrack_api.exception
+import ftrack_api.inspection
+import ftrack_api.operation
+import ftrack_api.symbol
+
+NOT_SET = ftrack_api.symbol.NOT_SET
+
+logger = logging.getLogger(__name__)
+
+
+def merge_references(function):
+    """Decorator to handle merging of references / collections.
+
+    Wrap a method accepting ``(attribute, entity, value)`` so that entities
+    held by *value* (a single entity, a collection or a list of entities)
+    are merged into the session of *entity* before the method is called.
+    """
+
+    @functools.wraps(function)
+    def wrapper(attribute, entity, value):
+        session = getattr(entity, "session", None)
+        if session is not None and value is not NOT_SET and value is not None:
+            value = _merge_value(session, value)
+        return function(attribute, entity, value)
+
+    return wrapper
+
+
+def _merge_value(session, value):
+    """Return *value* with its entities merged into *session*."""
+    from ftrack_api.entity.base import Entity
+
+    if isinstance(value, Entity):
+        if value.session is session and session._is_attached(value):
+            return value
+        return session.merge(value)
+
+    if isinstance(value, list):
+        return [_merge_value(session, item) for item in value]
+
+    return value
+
+
+class _AttributeStorage(collections.abc.MutableMapping):
+    """View of the stored values of one attribute on one entity.
+
+    Keys are ``'local'`` and ``'remote'``; values default to NOT_SET.
+    """
+
+    _KEYS = ("local", "remote")
+
+    def __init__(self, entity, name):
+        self._entity = entity
+        self._name = name
+
+    def _store(self, key):
+        if key == "local":
+            return self._entity._local
+        if key == "remote":
+            return self._entity._remote
+        raise KeyError(key)
+
+    def __getitem__(self, key):
+        return self._store(key).get(self._name, NOT_SET)
+
+    def __setitem__(self, key, value):
+        store = self._store(key)
+        if value is NOT_SET:
+            store.pop(self._name, None)
+        else:
+            store[self._name] = value
+
+    def __delitem__(self, key):
+        self._store(key).pop(self._name, None)
+
+    def __iter__(self):
+        return iter(self._KEYS)
+
+    def __len__(self):
+        return len(self._KEYS)
+
+
+class Attributes(object):
+    """Collection of properties accessible by name."""
+
+    def __init__(self, attributes=None):
+        """Initialise with optional *attributes* (iterable)."""
+        super(Attributes, self).__init__()
+        self._data = {}
+        #: Names of attributes whose values are collections (kept up to date
+        #: for fast checks by entities).
+        self._collection_names = set()
+        if attributes is not None:
+            for attribute in attributes:
+                self.add(attribute)
+
+    def add(self, attribute):
+        """Add *attribute*.
+
+        Raise :exc:`ftrack_api.exception.NotUniqueError` if an attribute with
+        the same name exists already.
+        """
+        name = attribute.name
+        if name in self._data:
+            raise ftrack_api.exception.NotUniqueError(
+                "Attribute with name {0!r} already added as {1!r}".format(
+                    name, self._data[name]
+                )
+            )
+        self._data[name] = attribute
+        if isinstance(attribute, AbstractCollectionAttribute):
+            self._collection_names.add(name)
+
+    def remove(self, attribute):
+        """Remove *attribute*."""
+        del self._data[attribute.name]
+        self._collection_names.discard(attribute.name)
+
+    def get(self, name):
+        """Return attribute with *name*, or None if not found."""
+        return self._data.get(name)
+
+    def keys(self):
+        """Return list of attribute names."""
+        return list(self._data.keys())
+
+    def __contains__(self, item):
+        """Return whether *item* (attribute or name) is present."""
+        if isinstance(item, Attribute):
+            item = item.name
+        return item in self._data
+
+    def __iter__(self):
+        """Iterate over attributes."""
+        return iter(list(self._data.values()))
+
+    def __len__(self):
+        """Return number of attributes."""
+        return len(self._data)
+
+
+class Attribute(object):
+    """A name and value pair persisted remotely."""
+
+    def __init__(
+        self, name, default_value=NOT_SET, mutable=True, computed=False
+    ):
+        """Initialise attribute with *name*.
+
+        *default_value* represents the default value for the attribute. It
+        may be a callable (called with the entity). It is not used within
+        the attribute when providing values, but instead exists for other
+        parts of the system to reference.
+
+        If *mutable* is False then the local value of the attribute on an
+        entity can only be set when both the existing local and remote values
+        are NOT_SET, except when the new value is NOT_SET too.
+
+        If *computed* is True the value is computed by the server and should
+        not be long-term cached.
+        """
+        super(Attribute, self).__init__()
+        self._name = name
+        self._mutable = mutable
+        self._computed = computed
+        self.default_value = default_value
+
+    def __repr__(self):
+        """Return representation of the attribute."""
+        return "<{0}.{1}({2}) object at {3}>".format(
+            self.__module__, self.__class__.__name__, self._name, id(self)
+        )
+
+    @property
+    def name(self):
+        """Return name."""
+        return self._name
+
+    @property
+    def mutable(self):
+        """Return whether attribute is mutable."""
+        return self._mutable
+
+    @property
+    def computed(self):
+        """Return whether attribute is computed."""
+        return self._computed
+
+    def get_entity_storage(self, entity):
+        """Return attribute storage on *entity* (a ``local``/``remote`` view)."""
+        return _AttributeStorage(entity, self._name)
+
+    def get_local_value(self, entity):
+        """Return locally set value for *entity*."""
+        return entity._local.get(self._name, NOT_SET)
+
+    def get_remote_value(self, entity):
+        """Return remote value for *entity*.
+
+        .. note::
+
+            Only return locally stored remote value, do not fetch from remote.
+        """
+        return entity._remote.get(self._name, NOT_SET)
+
+    def _can_populate(self, entity):
+        """Return whether a missing value of *entity* may be fetched."""
+        session = entity.session
+        return (
+            session is not None
+            and session.auto_populate
+            and not entity._created
+            and not session.closed
+        )
+
+    def get_value(self, entity):
+        """Return current value for *entity*.
+
+        If a value was set locally then return it, otherwise return last known
+        remote value. If no remote value yet retrieved, make a request for it
+        via the session and block until available.
+        """
+        name = self._name
+        local = entity._local
+        if name in local:
+            return local[name]
+        remote = entity._remote
+        if name in remote:
+            return remote[name]
+        if self._can_populate(entity):
+            self.populate_remote_value(entity)
+            return entity._remote.get(name, NOT_SET)
+        return NOT_SET
+
+    def _check_mutable(self, entity, value):
+        """Raise if *value* may not be set on *entity* (immutable attribute)."""
+        if self._mutable or value is NOT_SET:
+            return
+        name = self._name
+        if name in entity._local or name in entity._remote:
+            raise ftrack_api.exception.ImmutableAttributeError(attribute=self)
+
+    def set_local_value(self, entity, value):
+        """Set local *value* for *entity*, recording the change."""
+        self._check_mutable(entity, value)
+        name = self._name
+        local = entity._local
+        old_value = local.get(name, NOT_SET)
+        if old_value is NOT_SET:
+            old_value = entity._remote.get(name, NOT_SET)
+        if value is NOT_SET:
+            local.pop(name, None)
+        else:
+            local[name] = value
+        entity._record_update(name, old_value, value)
+
+    def set_remote_value(self, entity, value):
+        """Set remote *value* for *entity*.
+
+        .. note::
+
+            Only set locally stored remote value, do not persist to remote.
+        """
+        if value is NOT_SET:
+            entity._remote.pop(self._name, None)
+        else:
+            entity._remote[self._name] = value
+
+    def populate_remote_value(self, entity):
+        """Populate remote value for *entity* (one query for this attribute)."""
+        entity.session.populate([entity], self._name)
+
+    def is_modified(self, entity):
+        """Return whether local value set and differs from remote.
+
+        .. note::
+
+            Will not fetch remote value so may report True even when values
+            are the same on the remote.
+        """
+        local_value = self.get_local_value(entity)
+        return (
+            local_value is not NOT_SET
+            and local_value != self.get_remote_value(entity)
+        )
+
+    def is_set(self, entity):
+        """Return whether a value is set for *entity*."""
+        return self._name in entity._local or self._name in entity._remote
+
+
+class ScalarAttribute(Attribute):
+    """Represent a scalar value."""
+
+    def __init__(self, name, data_type, **kw):
+        """Initialise property of *data_type* (schema type name)."""
+        super(ScalarAttribute, self).__init__(name, **kw)
+        self.data_type = data_type
+
+
+class ReferenceAttribute(Attribute):
+    """Reference another entity."""
+
+    def __init__(self, name, entity_type, **kw):
+        """Initialise reference to *entity_type*."""
+        super(ReferenceAttribute, self).__init__(name, **kw)
+        self.entity_type = entity_type
+
+    def _projections(self, entity):
+        """Return projections loading this reference for *entity*."""
+        session = entity.session
+        projections = None
+        cls = session.types.get(self.entity_type) if session is not None else None
+        if cls is not None:
+            projections = cls.default_projections
+        if not projections:
+            projections = ["id"] if cls is None else list(cls.primary_key_attributes)
+        return ", ".join(
+            "{0}.{1}".format(self._name, projection) for projection in projections
+        )
+
+    def populate_remote_value(self, entity):
+        """Populate remote value for *entity*.
+
+        As attribute references another entity, use that entity's configured
+        default projections to auto populate useful attributes when loading.
+        """
+        entity.session.populate([entity], self._projections(entity))
+
+    def is_modified(self, entity):
+        """Return whether a local value has been set and differs from remote.
+
+        .. note::
+
+            Will not fetch remote value so may report True even when values
+            are the same on the remote.
+        """
+        local_value = self.get_local_value(entity)
+        if local_value is NOT_SET:
+            return False
+        remote_value = self.get_remote_value(entity)
+        if remote_value is NOT_SET or local_value is None or remote_value is None:
+            return local_value is not remote_value
+        return local_value != remote_value
+
+    def get_value(self, entity):
+        """Return current value for *entity*.
+
+        If a value was set locally then return it, otherwise return last known
+        remote value. If no remote value yet retrieved, make a request for it
+        via the session and block until available.
+        """
+        return super(ReferenceAttribute, self).get_value(entity)
+
+    @merge_references
+    def set_local_value(self, entity, value):
+        """Set local *value* for *entity*, recording the change."""
+        super(ReferenceAttribute, self).set_local_value(entity, value)
+
+    @merge_references
+    def set_remote_value(self, entity, value):
+        """Set remote *value* for *entity*."""
+        super(ReferenceAttribute, self).set_remote_value(entity, value)
+
+
+class AbstractCollectionAttribute(Attribute):
+    """Base class for collection attributes."""
+
+    #: Collection class used by attribute.
+    collection_class = None
+
+    def _items(self, value):
+        """Return list of entities held by *value* (collection or list)."""
+        if value is None or value is NOT_SET:
+            return []
+        if isinstance(value, ftrack_api.collection.MappedCollectionProxy):
+            return list(value.collection)
+        if isinstance(value, ftrack_api.collection.Collection):
+            return list(value)
+        return list(value)
+
+    def _new_collection(self, entity, items):
+        """Return new collection value for *entity* holding *items*."""
+        return ftrack_api.collection.Collection(
+            entity, self, mutable=self._mutable, data=items
+        )
+
+    def get_remote_value(self, entity):
+        """Return remote value for *entity* as a collection.
+
+        .. note::
+
+            Only return locally stored remote value, do not fetch from remote.
+        """
+        remote = entity._remote
+        name = self._name
+        if name not in remote:
+            return NOT_SET
+        value = remote[name]
+        if value is None or value.__class__ is list:
+            value = self._new_collection(entity, value or [])
+            remote[name] = value
+        return value
+
+    def get_value(self, entity):
+        """Return current value for *entity*.
+
+        If a value was set locally then return it, otherwise return last known
+        remote value. If no remote value yet retrieved, make a request for it
+        via the session and block until available.
+
+        .. note::
+
+            As value is a collection that is mutable, will transfer a remote
+            value into the local value on access if no local value currently
+            set.
+        """
+        name = self._name
+        local = entity._local
+        if name in local:
+            return local[name]
+
+        remote = entity._remote
+        if name not in remote and self._can_populate(entity):
+            self.populate_remote_value(entity)
+
+        if name in remote:
+            value = self._new_collection(entity, self._items(remote[name]))
+        elif entity._created:
+            # New entities start with an empty collection.
+            value = self._new_collection(entity, [])
+        else:
+            return NOT_SET
+
+        # Transfer into local value without recording an operation.
+        local[name] = value
+        return value
+
+    def _adapt(self, entity, value):
+        """Return *value* converted to this attribute's collection type."""
+        if value is NOT_SET:
+            return value
+        if isinstance(value, ftrack_api.collection.MappedCollectionProxy):
+            if value.collection.entity is entity and value.attribute is self:
+                return value
+            return self._new_collection(entity, self._items(value))
+        if isinstance(value, ftrack_api.collection.Collection):
+            if value.entity is entity and value.attribute is self:
+                return value
+            return self._new_collection(entity, list(value))
+        if isinstance(value, (str, bytes, collections.abc.Mapping)):
+            raise NotImplementedError(
+                "Cannot convert {0!r} to collection for attribute {1!r}.".format(
+                    value, self._name
+                )
+            )
+        return self._new_collection(entity, list(value))
+
+    def set_local_value(self, entity, value):
+        """Set local *value* for *entity*, recording the change."""
+        self._check_mutable(entity, value)
+        value = self._adapt(entity, value)
+        name = self._name
+        local = entity._local
+        old_value = local.get(name, NOT_SET)
+        if old_value is NOT_SET:
+            old_value = self.get_remote_value(entity)
+        if value is NOT_SET:
+            local.pop(name, None)
+        else:
+            local[name] = value
+        entity._record_update(name, old_value, value)
+
+    def set_remote_value(self, entity, value):
+        """Set remote value.
+
+        .. note::
+
+            Only set locally stored remote value, do not persist to remote.
+        """
+        if value is NOT_SET:
+            entity._remote.pop(self._name, None)
+            return
+        if value is None or value.__class__ is list:
+            entity._remote[self._name] = value
+            return
+        entity._remote[self._name] = self._new_collection(
+            entity, self._items(value)
+        )
+
+    def _collection_changed(self, entity, collection, old_value):
+        """Record change of *collection* (value of this attribute)."""
+        name = self._name
+        local = entity._local
+        current = local.get(name, NOT_SET)
+        if current is not collection and not (
+            isinstance(current, ftrack_api.collection.MappedCollectionProxy)
+            and current.collection is collection
+        ):
+            # The changed collection becomes the local value when it is not
+            # already (e.g. a remote collection mutated directly).
+            current = self._wrap_changed(entity, collection)
+            local[name] = current
+        entity._record_update(name, old_value, current)
+
+    def _wrap_changed(self, entity, collection):
+        """Return local value to store for changed *collection*."""
+        return collection
+
+    def is_modified(self, entity):
+        """Return whether local value set and differs from remote."""
+        local_value = entity._local.get(self._name, NOT_SET)
+        if local_value is NOT_SET:
+            return False
+        remote_value = entity._remote.get(self._name, NOT_SET)
+        return self._items(local_value) != self._items(remote_value)
+
+
+class CollectionAttribute(AbstractCollectionAttribute):
+    """Represent a collection of other entities."""
+
+    #: Collection class used by attribute.
+    collection_class = ftrack_api.collection.Collection
+
+
+class KeyValueMappedCollectionAttribute(AbstractCollectionAttribute):
+    """Represent a mapped key, value collection of entities."""
+
+    #: Collection class used by attribute.
+    collection_class = ftrack_api.collection.KeyValueMappedCollectionProxy
+
+    def __init__(self, name, creator, key_attribute, value_attribute, **kw):
+        """Initialise attribute with *name*.
+
+        *creator* should be a function that accepts the collection proxy and
+        a dictionary of data and is used by the referenced collection to
+        create new entities in the collection.
+
+        *key_attribute* should be the name of the attribute on an entity in
+        the collection that represents the value for 'key' of the
+        dictionary.
+
+        *value_attribute* should be the name of the attribute on an entity in
+        the collection that represents the value for 'value' of the
+        dictionary.
+        """
+        self.creator = creator
+        self.key_attribute = key_attribute
+        self.value_attribute = value_attribute
+        #: When True (custom attributes) a whole mapping cannot replace the
+        #: values of a persisted entity; keys must be set one by one.
+        self.set_keys_individually = False
+        super(KeyValueMappedCollectionAttribute, self).__init__(name, **kw)
+
+    def set_local_value(self, entity, value):
+        """Set local *value* for *entity*, recording the change."""
+        if self.set_keys_individually and isinstance(
+            value, collections.abc.Mapping
+        ) and not isinstance(value, ftrack_api.collection.MappedCollectionProxy):
+            if not entity._created:
+                raise ftrack_api.exception.ImmutableAttributeError(attribute=self)
+            proxy = self.get_value(entity)
+            for key, item in value.items():
+                proxy[key] = item
+            return
+        super(KeyValueMappedCollectionAttribute, self).set_local_value(entity, value)
+
+    def _new_collection(self, entity, items):
+        """Return new mapped collection proxy for *entity* holding *items*."""
+        collection = ftrack_api.collection.Collection(
+            entity, self, mutable=self._mutable, data=items
+        )
+        return self.collection_class(
+            collection, self.creator, self.key_attribute, self.value_attribute
+        )
+
+    def _wrap_changed(self, entity, collection):
+        return self.collection_class(
+            collection, self.creator, self.key_attribute, self.value_attribute
+        )
+
+    def _adapt(self, entity, value):
+        """Return *value* converted to a mapped collection proxy.
+
+        A mapping replaces the current content: existing entries with keys
+        in the mapping are updated, missing keys are created and entries
+        whose keys are not in the mapping are deleted.
+        """
+        if isinstance(value, collections.abc.Mapping) and not isinstance(
+            value, ftrack_api.collection.MappedCollectionProxy
+        ):
+            return self._from_mapping(entity, value)
+        return super(KeyValueMappedCollectionAttribute, self)._adapt(
+            entity, value
+        )
+
+    def _from_mapping(self, entity, mapping):
+        """Return proxy holding entities for *mapping* (see :meth:`_adapt`)."""
+        session = entity.session
+        current = self.get_value(entity)
+        existing = {}
+        if current is not NOT_SET:
+            for member in current.collection:
+                existing[member[self.key_attribute]] = member
+
+        collection = ftrack_api.collection.Collection(
+            entity, self, mutable=self._mutable
+        )
+        proxy = self.collection_class(
+            collection, self.creator, self.key_attribute, self.value_attribute
+        )
+        members = []
+        for key, value in mapping.items():
+            member = existing.pop(key, None)
+            if member is not None:
+                if member[self.value_attribute] != value:
+                    member[self.value_attribute] = value
+            else:
+                member = self.creator(
+                    proxy, {self.key_attribute: key, self.value_attribute: value}
+                )
+            members.append(member)
+
+        for member in existing.values():
+            session.delete(member)
+
+        collection._data[:] = members
+        return proxy
+
+    def _items(self, value):
+        if isinstance(value, ftrack_api.collection.MappedCollectionProxy):
+            return list(value.collection)
+        return super(KeyValueMappedCollectionAttribute, self)._items(value)
+
+
+class CustomAttributeCollectionAttribute(AbstractCollectionAttribute):
+    """Represent a mapped custom attribute collection of entities."""
+
+    #: Collection class used by attribute.
+    collection_class = ftrack_api.collection.CustomAttributeCollectionProxy
+
+    def _new_collection(self, entity, items):
+        """Return new custom attribute proxy for *entity* holding *items*."""
+        collection = ftrack_api.collection.Collection(
+            entity, self, mutable=self._mutable, data=items
+        )
+        return self.collection_class(collection)
+
+    def _wrap_changed(self, entity, collection):
+        return self.collection_class(collection)
+
+    def _adapt(self, entity, value):
+        """Return *value* converted to a custom attribute proxy."""
+        if isinstance(value, collections.abc.Mapping) and not isinstance(
+            value, ftrack_api.collection.MappedCollectionProxy
+        ):
+            proxy = self.get_value(entity)
+            if proxy is NOT_SET:
+                proxy = self._new_collection(entity, [])
+            for key, item in value.items():
+                proxy[key] = item
+            return proxy
+        return super(CustomAttributeCollectionAttribute, self)._adapt(
+            entity, value
+        )

@@ -1,0 +1,1 @@
+"""Entity classes and the factory building them from server schemas."""

@@ -1,0 +1,344 @@
+"""Build entity classes from server schemas."""
+
+import logging
+import uuid
+
+import ftrack_api.attribute
+import ftrack_api.cache
+import ftrack_api.entity.asset_version
+import ftrack_api.entity.base
+import ftrack_api.entity.component
+import ftrack_api.entity.job
+import ftrack_api.entity.location
+import ftrack_api.entity.note
+import ftrack_api.entity.project_schema
+import ftrack_api.entity.user
+import ftrack_api.symbol
+from ftrack_api.logging import LazyLogMessage as L
+
+NOT_SET = ftrack_api.symbol.NOT_SET
+
+_SCALAR_TYPES = frozenset(
+    ("string", "boolean", "integer", "number", "variable", "object")
+)
+
+
+def _new_uid(entity=None):
+    """Return a new unique identifier (UUID4 text)."""
+    return str(uuid.uuid4())
+
+
+class Factory(object):
+    """Entity class factory."""
+
+    def __init__(self):
+        """Initialise factory."""
+        super(Factory, self).__init__()
+        self.logger = logging.getLogger(
+            __name__ + "." + self.__class__.__name__
+        )
+
+    def create(self, schema, bases=None):
+        """Create and return entity class from *schema*.
+
+        *bases* should be a list of bases to give the constructed class. If
+        not specified, default to :class:`ftrack_api.entity.base.Entity`.
+        """
+        entity_type = schema["id"]
+        class_name = entity_type
+
+        class_bases = bases
+        if class_bases is None:
+            class_bases = [ftrack_api.entity.base.Entity]
+
+        class_namespace = dict()
+
+        # Build attributes for class.
+        attributes = ftrack_api.attribute.Attributes()
+        immutable_properties = set(schema.get("immutable", []))
+        computed_properties = set(schema.get("computed", []))
+
+        for name, fragment in schema.get("properties", {}).items():
+            if fragment.get("restricted_projection"):
+                continue
+
+            mutable = name not in immutable_properties
+            computed = name in computed_properties
+
+            default = fragment.get("default", NOT_SET)
+            if default == "{uid}":
+                default = _new_uid
+
+            data_type = fragment.get("type", NOT_SET)
+            attribute = None
+
+            if data_type is not NOT_SET:
+                if data_type in _SCALAR_TYPES:
+                    if data_type == "string" and fragment.get("format") == "date-time":
+                        data_type = "datetime"
+                    attribute = self.create_scalar_attribute(
+                        class_name, name, mutable, computed, default, data_type
+                    )
+                elif data_type == "array":
+                    attribute = self.create_collection_attribute(
+                        class_name, name, mutable
+                    )
+                elif data_type == "mapped_array":
+                    reference = fragment.get("items", {}).get("$ref", NOT_SET)
+                    if reference is NOT_SET:
+                        self.logger.debug(
+                            L(
+                                "Skipping {0}.{1} mapped_array attribute that "
+                                "does not define a schema reference.",
+                                class_name,
+                                name,
+                            )
+                        )
+                        continue
+                    attribute = self.create_mapped_collection_attribute(
+                        class_name, name, mutable, reference
+                    )
+                else:
+                    self.logger.debug(
+                        L(
+                            "Skipping {0}.{1} attribute with unrecognised data "
+                            "type {2}",
+                            class_name,
+                            name,
+                            data_type,
+                        )
+                    )
+            else:
+                reference = fragment.get("$ref", NOT_SET)
+                if reference is NOT_SET:
+                    self.logger.debug(
+                        L(
+                            "Skipping {0}.{1} attribute that has no data type "
+                            "or reference.",
+                            class_name,
+                            name,
+                        )
+                    )
+                    continue
+                attribute = self.create_reference_attribute(
+                    class_name, name, mutable, reference
+                )
+
+            if attribute is not None:
+                attributes.add(attribute)
+
+        class_namespace["entity_type"] = entity_type
+        class_namespace["attributes"] = attributes
+        class_namespace["primary_key_attributes"] = list(schema["primary_key"])
+        class_namespace["default_projections"] = list(
+            schema.get("default_projections", [])
+        )
+        class_namespace["_collection_names"] = attributes._collection_names
+
+        cls = ftrack_api.entity.base.DynamicEntityTypeMetaclass(
+            str(class_name), tuple(class_bases), class_namespace
+        )
+        return cls
+
+    def create_scalar_attribute(
+        self, class_name, name, mutable, computed, default, data_type
+    ):
+        """Return appropriate scalar attribute instance."""
+        return ftrack_api.attribute.ScalarAttribute(
+            name,
+            data_type=data_type,
+            default_value=default,
+            mutable=mutable,
+            computed=computed,
+        )
+
+    def create_reference_attribute(self, class_name, name, mutable, reference):
+        """Return appropriate reference attribute instance."""
+        return ftrack_api.attribute.ReferenceAttribute(
+            name, reference, mutable=mutable
+        )
+
+    def create_collection_attribute(self, class_name, name, mutable):
+        """Return appropriate collection attribute instance."""
+        return ftrack_api.attribute.CollectionAttribute(name, mutable=mutable)
+
+    def create_mapped_collection_attribute(
+        self, class_name, name, mutable, reference
+    ):
+        """Return appropriate mapped collection attribute instance."""
+        self.logger.debug(
+            L(
+                "Skipping {0}.{1} mapped_array attribute that has no "
+                "implementation defined for reference {2}.",
+                class_name,
+                name,
+                reference,
+            )
+        )
+        return None
+
+
+class PerSessionDefaultKeyMaker(ftrack_api.cache.KeyMaker):
+    """Generate key for defaults."""
+
+    def _key(self, obj):
+        """Return key for *obj*, identifying entities by their session."""
+        if isinstance(obj, (tuple, list)):
+            return "(" + ",".join(self._key(item) for item in obj) + ")"
+        if isinstance(obj, dict):
+            return "{" + ",".join(
+                "{0}:{1}".format(key, self._key(value))
+                for key, value in sorted(obj.items(), key=lambda item: str(item[0]))
+            ) + "}"
+        session = getattr(obj, "session", None)
+        if session is not None and hasattr(obj, "entity_type"):
+            return "session:{0}".format(id(session))
+        if hasattr(obj, "types") and hasattr(obj, "query"):
+            return "session:{0}".format(id(obj))
+        if callable(obj) and hasattr(obj, "__qualname__"):
+            return "{0}.{1}".format(getattr(obj, "__module__", ""), obj.__qualname__)
+        return str(obj)
+
+
+#: Memoiser for use with default callables that should be called once per
+#: session.
+memoise_defaults = ftrack_api.cache.memoise_decorator(
+    ftrack_api.cache.Memoiser(
+        key_maker=PerSessionDefaultKeyMaker(), return_copies=False
+    )
+)
+
+#: Memoiser for use with callables that should be called once per session.
+memoise_session = ftrack_api.cache.memoise_decorator(
+    ftrack_api.cache.Memoiser(
+        key_maker=PerSessionDefaultKeyMaker(), return_copies=False
+    )
+)
+
+
+def _create_metadata(proxy, data):
+    """Create a Metadata entity owned by the entity of *proxy*."""
+    owner = proxy.collection.entity
+    values = dict(data)
+    values["parent_id"] = owner["id"]
+    values["parent_type"] = owner.entity_type
+    return owner.session.create("Metadata", values)
+
+
+def _custom_attribute_value_creator(value_type):
+    """Return creator of *value_type* custom attribute value entities."""
+
+    def creator(proxy, data):
+        """Create value entity for a key not yet in the collection.
+
+        Only entities not yet persisted may get new values: for others the
+        server returns a value entity for every applicable configuration.
+        """
+        owner = proxy.collection.entity
+        session = owner.session
+        key = data["key"]
+        if not owner._created:
+            raise KeyError(
+                "Custom attribute {0!r} does not exist on {1!r}.".format(key, owner)
+            )
+
+        configuration = session._resolve_custom_attribute_configuration(
+            owner, key
+        )
+        with session.operation_recording(False):
+            value_entity = session.create(
+                value_type,
+                {
+                    "configuration_id": configuration["id"],
+                    "entity_id": owner["id"],
+                    "key": key,
+                },
+                reconstructing=True,
+            )
+        # Becomes a member without recording a change of the collection: the
+        # value itself is written (upserted) through the update below.
+        proxy.collection._data.append(value_entity)
+        value_entity["value"] = data["value"]
+        return value_entity
+
+    return creator
+
+
+class StandardFactory(Factory):
+    """Standard entity class factory."""
+
+    def create(self, schema, bases=None):
+        """Create and return entity class from *schema*."""
+        if bases is None:
+            bases = [ftrack_api.entity.base.Entity]
+        bases = list(bases)
+
+        entity_type = schema["id"]
+        special = None
+        if entity_type == "ProjectSchema":
+            special = ftrack_api.entity.project_schema.ProjectSchema
+        elif entity_type == "Location":
+            special = ftrack_api.entity.location.Location
+        elif entity_type == "AssetVersion":
+            special = ftrack_api.entity.asset_version.AssetVersion
+        elif entity_type.endswith("Component"):
+            special = ftrack_api.entity.component.Component
+        elif entity_type == "Note":
+            special = ftrack_api.entity.note.Note
+        elif entity_type == "Job":
+            special = ftrack_api.entity.job.Job
+        elif entity_type == "User":
+            special = ftrack_api.entity.user.User
+
+        if special is not None and not any(
+            issubclass(base, special) for base in bases
+        ):
+            bases = [
+                base for base in bases if base is not ftrack_api.entity.base.Entity
+            ]
+            bases.append(special)
+
+        properties = schema.get("properties", {})
+        if "notes" in properties and not any(
+            issubclass(base, ftrack_api.entity.note.CreateNoteMixin)
+            for base in bases
+        ):
+            bases.append(ftrack_api.entity.note.CreateNoteMixin)
+
+        return super(StandardFactory, self).create(schema, bases=bases)
+
+    def create_mapped_collection_attribute(
+        self, class_name, name, mutable, reference
+    ):
+        """Return appropriate mapped collection attribute instance."""
+        if reference == "Metadata":
+            return ftrack_api.attribute.KeyValueMappedCollectionAttribute(
+                name, _create_metadata, "key", "value", mutable=mutable
+            )
+
+        if reference == "CustomAttributeValue":
+            return ftrack_api.attribute.CustomAttributeCollectionAttribute(
+                name, mutable=mutable
+            )
+
+        if reference.endswith("CustomAttributeValue"):
+            attribute = ftrack_api.attribute.KeyValueMappedCollectionAttribute(
+                name,
+                _custom_attribute_value_creator(reference),
+                "key",
+                "value",
+                mutable=mutable,
+            )
+            attribute.set_keys_individually = True
+            return attribute
+
+        self.logger.debug(
+            L(
+                "Skipping {0}.{1} mapped_array attribute that has no "
+                "implementation defined for reference {2}.",
+                class_name,
+                name,
+                reference,
+            )
+        )
+        return None

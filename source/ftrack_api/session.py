@@ -1,0 +1,1980 @@
+"""Session: communication with an ftrack server and local unit of work."""
+
+import atexit
+import collections
+import collections.abc
+import datetime
+import functools
+import getpass
+import hashlib
+import json
+import logging
+import os
+import re
+import tempfile
+import threading
+import weakref
+
+import arrow
+import dateutil.tz
+import requests
+import requests.auth
+import requests.utils
+
+import ftrack_api.attribute
+import ftrack_api.cache
+import ftrack_api.collection
+import ftrack_api.entity.base
+import ftrack_api.entity.factory
+import ftrack_api.event.base
+import ftrack_api.event.hub
+import ftrack_api.exception
+import ftrack_api.inspection
+import ftrack_api.operation
+import ftrack_api.plugin
+import ftrack_api.query
+import ftrack_api.symbol
+from ftrack_api.logging import LazyLogMessage as L
+
+NOT_SET = ftrack_api.symbol.NOT_SET
+
+_Entity = ftrack_api.entity.base.Entity
+_Collection = ftrack_api.collection.Collection
+_MappedCollectionProxy = ftrack_api.collection.MappedCollectionProxy
+
+_ENTITY_INIT = ftrack_api.entity.base.Entity.__init__
+_UTC = dateutil.tz.tzutc()
+_new_object = object.__new__
+
+_SCHEMA_CACHE_FILENAME = "ftrack_api_schema_cache.json"
+_MINIMUM_SERVER_VERSION = (3, 3, 11)
+_CONSTRUCT_TOPIC = "ftrack.api.session.construct-entity-type"
+
+#: Priority of the built in handler constructing entity classes; plugins
+#: subscribing with usual priorities are called first and take precedence.
+_DEFAULT_CONSTRUCT_PRIORITY = 2 ** 31
+
+
+def _decode_datetime(value):
+    """Return :class:`arrow.Arrow` for ISO 8601 text *value* (naive = UTC)."""
+    try:
+        parsed = datetime.datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return arrow.get(value)
+    tzinfo = parsed.tzinfo
+    return arrow.Arrow(
+        parsed.year,
+        parsed.month,
+        parsed.day,
+        parsed.hour,
+        parsed.minute,
+        parsed.second,
+        parsed.microsecond,
+        tzinfo if tzinfo is not None else _UTC,
+    )
+
+
+def _default_schema_cache_directory():
+    """Return per user directory used for the schema cache by default."""
+    try:
+        import platformdirs
+
+        return platformdirs.user_cache_dir("ftrack_api", appauthor=False)
+    except Exception:  # pragma: no cover - platformdirs is a dependency.
+        return os.path.join(tempfile.gettempdir(), "ftrack_api")
+
+
+def _close_session_at_exit(reference):
+    """Close session behind weak *reference* if still alive and open."""
+    session = reference()
+    if session is not None and not session.closed:
+        try:
+            session.close()
+        except Exception:  # pragma: no cover - best effort at exit.
+            pass
+
+
+class SessionAuthentication(requests.auth.AuthBase):
+    """Attach ftrack session authentication information to requests."""
+
+    def __init__(self, api_key, api_user):
+        """Initialise with *api_key* and *api_user*."""
+        self.api_key = api_key
+        self.api_user = api_user
+        super(SessionAuthentication, self).__init__()
+
+    def __call__(self, request):
+        """Modify *request* to have appropriate headers."""
+        request.headers.update(
+            {"ftrack-api-key": self.api_key, "ftrack-user": self.api_user}
+        )
+        return request
+
+
+class Session(object):
+    """An isolated session for interaction with an ftrack server."""
+
+    def __init__(
+        self,
+        server_url=None,
+        api_key=None,
+        api_user=None,
+        auto_populate=True,
+        plugin_paths=None,
+        cache=None,
+        cache_key_maker=None,
+        auto_connect_event_hub=False,
+        schema_cache_path=None,
+        plugin_arguments=None,
+        timeout=60,
+        cookies=None,
+        headers=None,
+        strict_api=False,
+    ):
+        """Initialise session.
+
+        *server_url* should be the URL of the ftrack server to connect to
+        including any port number. If not specified attempt to look up from
+        :envvar:`FTRACK_SERVER`.
+
+        *api_key* should be the API key to use for authentication whilst
+        *api_user* should be the username of the user in ftrack to record
+        operations against. If not specified, *api_key* should be retrieved
+        from :envvar:`FTRACK_API_KEY` and *api_user* from
+        :envvar:`FTRACK_API_USER` (falling back to the login name).
+
+        If *auto_populate* is True (the default), then accessing entity
+        attributes will cause them to be automatically fetched from the
+        server if they are not already. This flag can be changed on the
+        session directly at any time.
+
+        *plugin_paths* should be a list of paths to search for plugins. If
+        not specified, default to looking up
+        :envvar:`FTRACK_EVENT_PLUGIN_PATH`.
+
+        *cache* should be an instance of a cache that fulfils the
+        :class:`ftrack_api.cache.Cache` interface and will be used as the
+        cache for the session. It can also be a callable that will be called
+        with the session instance as sole argument. The callable should
+        return None if a suitable cache could not be configured, but session
+        instantiation can continue safely. The cache is placed below a
+        :class:`ftrack_api.cache.MemoryCache` in a
+        :class:`ftrack_api.cache.LayeredCache`.
+
+        *cache_key_maker* should be an instance of a key maker that fulfils
+        the :class:`ftrack_api.cache.KeyMaker` interface and will be used to
+        generate keys for objects being stored in the cache. If not
+        specified, a :class:`~ftrack_api.cache.StringKeyMaker` will be used.
+
+        If *auto_connect_event_hub* is True then embedded event hub will be
+        automatically connected to the event server in a background thread.
+        Subscribing to events does not require a connected event hub.
+
+        Enable schema caching by setting *schema_cache_path* to a folder
+        path. If not set, :envvar:`FTRACK_API_SCHEMA_CACHE_PATH` will be used
+        to determine the path to store cache in. If the environment variable
+        is also not specified then a per user cache directory will be used.
+        Set to False to disable schema caching entirely.
+
+        *plugin_arguments* should be an optional mapping (dict) of keyword
+        arguments to pass to plugin register functions upon discovery.
+
+        *timeout* is the number of seconds to wait for the server on each
+        request. *cookies* and *headers* are optional mappings of cookies and
+        HTTP headers sent with every request. *strict_api* asks the server to
+        report errors with HTTP error statuses.
+        """
+        super(Session, self).__init__()
+        self.logger = logging.getLogger(
+            __name__ + "." + self.__class__.__name__
+        )
+        self._closed = False
+
+        # Guards the cache and the operation log (never held during I/O).
+        self._lock = threading.RLock()
+        # Serialises commits with each other.
+        self._commit_lock = threading.RLock()
+        self._thread_state = threading.local()
+
+        if server_url is None:
+            server_url = os.environ.get("FTRACK_SERVER")
+
+        if not server_url:
+            raise TypeError(
+                'Required "server_url" not specified. Pass as argument or set '
+                "in environment variable FTRACK_SERVER."
+            )
+
+        self._server_url = server_url.rstrip("/")
+
+        if api_key is None:
+            api_key = os.environ.get(
+                "FTRACK_API_KEY",
+                # Backwards compatibility
+                os.environ.get("FTRACK_APIKEY"),
+            )
+
+        if not api_key:
+            raise TypeError(
+                'Required "api_key" not specified. Pass as argument or set in '
+                "environment variable FTRACK_API_KEY."
+            )
+
+        self._api_key = api_key
+
+        if api_user is None:
+            api_user = os.environ.get("FTRACK_API_USER")
+            if not api_user:
+                try:
+                    api_user = getpass.getuser()
+                except Exception:
+                    pass
+
+        if not api_user:
+            raise TypeError(
+                'Required "api_user" not specified. Pass as argument, set in '
+                "environment variable FTRACK_API_USER or one of the standard "
+                "environment variables used by Python's getpass module."
+            )
+
+        self._api_user = api_user
+
+        self._auto_populate = auto_populate
+        self._record_operations = True
+        self._recorded_operations = ftrack_api.operation.Operations()
+
+        # Identity map: (entity type, primary key values as text) -> entity.
+        self._identity_map = {}
+        self._custom_attribute_configurations_cache = None
+
+        # Cache: always a memory cache on top of any user supplied cache.
+        if cache_key_maker is None:
+            cache_key_maker = ftrack_api.cache.StringKeyMaker()
+        self.cache_key_maker = cache_key_maker
+        self._memory_cache = ftrack_api.cache.MemoryCache()
+        self.cache = ftrack_api.cache.LayeredCache([self._memory_cache])
+
+        if cache is not None:
+            if callable(cache) and not isinstance(cache, ftrack_api.cache.Cache):
+                cache = cache(self)
+            if cache is not None:
+                self.cache.caches.append(cache)
+
+        self.request_timeout = timeout
+        self._strict_api = strict_api
+
+        self._request = requests.Session()
+        self._request.auth = SessionAuthentication(self._api_key, self._api_user)
+        self._request.headers.update(
+            {
+                "content-type": "application/json",
+                "accept": "application/json",
+                "ftrack-strict-api": "true" if strict_api else "false",
+            }
+        )
+        if headers:
+            self._request.headers.update(headers)
+        if cookies:
+            self._request.cookies.update(cookies)
+
+        self.types = {}
+        self.schemas = []
+
+        # Fetch server information and in doing so also check credentials.
+        self._server_information = self._fetch_server_information()
+        self.check_server_compatibility()
+
+        hub_headers = dict(headers or {})
+        hub_headers["ftrack-strict-api"] = "true" if strict_api else "false"
+        self._event_hub = ftrack_api.event.hub.EventHub(
+            self._server_url,
+            self._api_user,
+            self._api_key,
+            headers=hub_headers,
+            cookies=requests.utils.dict_from_cookiejar(self._request.cookies),
+        )
+
+        self._event_hub.subscribe(
+            "topic={0}".format(_CONSTRUCT_TOPIC),
+            self._default_construct_entity_type,
+            priority=_DEFAULT_CONSTRUCT_PRIORITY,
+        )
+
+        if plugin_paths is None:
+            plugin_paths = os.environ.get("FTRACK_EVENT_PLUGIN_PATH", "").split(
+                os.pathsep
+            )
+        self._plugin_paths = [path for path in plugin_paths if path]
+        self._discover_plugins(plugin_arguments=plugin_arguments)
+
+        if schema_cache_path is None:
+            schema_cache_path = os.environ.get("FTRACK_API_SCHEMA_CACHE_PATH")
+            if not schema_cache_path:
+                schema_cache_path = _default_schema_cache_directory()
+
+        self.schemas = self._load_schemas(schema_cache_path)
+        self.types = self._build_entity_type_classes(self.schemas)
+
+        self._configure_locations()
+        self._event_hub.publish(
+            ftrack_api.event.base.Event(
+                topic="ftrack.api.session.ready", data=dict(session=self)
+            ),
+            synchronous=True,
+        )
+
+        if auto_connect_event_hub:
+            thread = threading.Thread(
+                target=self._connect_event_hub, name="ftrack-event-hub-connect"
+            )
+            thread.daemon = True
+            thread.start()
+
+        self._atexit_callback = functools.partial(
+            _close_session_at_exit, weakref.ref(self)
+        )
+        atexit.register(self._atexit_callback)
+
+    # ------------------------------------------------------------------
+    # Context management and properties.
+    # ------------------------------------------------------------------
+    def __enter__(self):
+        """Return session as context manager."""
+        return self
+
+    def __exit__(self, exception_type, exception_value, traceback):
+        """Exit session context, closing session in process."""
+        self.close()
+
+    @property
+    def closed(self):
+        """Return whether session has been closed."""
+        return self._closed
+
+    @property
+    def server_information(self):
+        """Return server information such as server version."""
+        return self._server_information
+
+    @property
+    def server_url(self):
+        """Return server url used for session."""
+        return self._server_url
+
+    @property
+    def api_user(self):
+        """Return username used for session."""
+        return self._api_user
+
+    @property
+    def api_key(self):
+        """Return API key used for session."""
+        return self._api_key
+
+    @property
+    def event_hub(self):
+        """Return event hub."""
+        return self._event_hub
+
+    @property
+    def auto_populate(self):
+        """Return whether attribute values are fetched on access when unset."""
+        value = getattr(self._thread_state, "auto_populate", NOT_SET)
+        if value is NOT_SET:
+            return self._auto_populate
+        return value
+
+    @auto_populate.setter
+    def auto_populate(self, value):
+        """Set whether unset attribute values are fetched on access."""
+        self._auto_populate = value
+        if hasattr(self._thread_state, "auto_populate"):
+            self._thread_state.auto_populate = value
+
+    @property
+    def record_operations(self):
+        """Return whether changes are recorded as operations."""
+        value = getattr(self._thread_state, "record_operations", NOT_SET)
+        if value is NOT_SET:
+            return self._record_operations
+        return value
+
+    @record_operations.setter
+    def record_operations(self, value):
+        """Set whether changes are recorded as operations."""
+        self._record_operations = value
+        if hasattr(self._thread_state, "record_operations"):
+            self._thread_state.record_operations = value
+
+    @property
+    def recorded_operations(self):
+        """Return the log of operations recorded and not yet committed."""
+        return self._recorded_operations
+
+    def auto_populating(self, auto_populate):
+        """Temporarily set auto populate to *auto_populate*.
+
+        The current setting will be restored automatically when done.
+
+        Example::
+
+            with session.auto_populating(False):
+                print(entity['name'])
+        """
+        return AutoPopulatingContext(self, auto_populate)
+
+    def operation_recording(self, record_operations):
+        """Temporarily set operation recording to *record_operations*.
+
+        The current setting will be restored automatically when done.
+
+        Example::
+
+            with session.operation_recording(False):
+                entity['name'] = 'change_not_recorded'
+        """
+        return OperationRecordingContext(self, record_operations)
+
+    def _states(self):
+        """Return ordered mapping of identity to state from operations."""
+        states = collections.OrderedDict()
+        for operation in self._recorded_operations:
+            identity = (
+                operation.entity_type,
+                tuple(operation.entity_key.values()),
+            )
+            current = states.get(identity, NOT_SET)
+            if isinstance(operation, ftrack_api.operation.CreateEntityOperation):
+                states[identity] = ftrack_api.symbol.CREATED
+            elif isinstance(operation, ftrack_api.operation.UpdateEntityOperation):
+                if current not in (
+                    ftrack_api.symbol.CREATED,
+                    ftrack_api.symbol.DELETED,
+                ):
+                    states[identity] = ftrack_api.symbol.MODIFIED
+            elif isinstance(operation, ftrack_api.operation.DeleteEntityOperation):
+                states[identity] = ftrack_api.symbol.DELETED
+        return states
+
+    def _entities_in_state(self, state):
+        with self._lock:
+            entities = []
+            for identity, entity_state in self._states().items():
+                if entity_state is state:
+                    entity = self._identity_map.get(identity)
+                    if entity is not None:
+                        entities.append(entity)
+            return entities
+
+    @property
+    def created(self):
+        """Return list of newly created entities."""
+        return self._entities_in_state(ftrack_api.symbol.CREATED)
+
+    @property
+    def modified(self):
+        """Return list of locally modified entities."""
+        return self._entities_in_state(ftrack_api.symbol.MODIFIED)
+
+    @property
+    def deleted(self):
+        """Return list of deleted entities."""
+        return self._entities_in_state(ftrack_api.symbol.DELETED)
+
+    # ------------------------------------------------------------------
+    # Life cycle.
+    # ------------------------------------------------------------------
+    def close(self):
+        """Close session.
+
+        Close connections to server. Clear any pending operations and local
+        cache.
+
+        Use this to ensure that session is cleaned up properly after use.
+        """
+        if self._closed:
+            return
+
+        self.logger.debug("Closing session.")
+        if len(self._recorded_operations):
+            self.logger.warning(
+                "Closing session with pending operations not persisted."
+            )
+
+        with self._lock:
+            self._recorded_operations.clear()
+            self._identity_map.clear()
+            try:
+                self._memory_cache.clear()
+            except Exception:  # pragma: no cover - defensive.
+                pass
+
+        try:
+            self._request.close()
+        except Exception:  # pragma: no cover - defensive.
+            pass
+
+        if self._event_hub.connected:
+            try:
+                self._event_hub.disconnect()
+            except ftrack_api.exception.EventHubConnectionError:
+                pass
+
+        self._closed = True
+        try:
+            atexit.unregister(self._atexit_callback)
+        except Exception:  # pragma: no cover - defensive.
+            pass
+
+    def reset(self):
+        """Reset session clearing local state.
+
+        Clear all pending operations and expunge all entities from session.
+
+        Also clear the local cache. If the cache used by the session is a
+        :class:`~ftrack_api.cache.LayeredCache` then only clear top level
+        cache. Otherwise, clear the entire cache.
+
+        Plugins are not rediscovered or reinitialised, but certain plugin
+        events are re-emitted to properly configure session aspects that are
+        dependant on cache (such as location plugins).
+        """
+        with self._lock:
+            self._recorded_operations.clear()
+            self._identity_map.clear()
+            self._custom_attribute_configurations_cache = None
+
+            cache = self.cache
+            if isinstance(cache, ftrack_api.cache.LayeredCache):
+                if cache.caches:
+                    cache.caches[0].clear()
+            else:
+                cache.clear()
+
+        self._configure_locations()
+        self._event_hub.publish(
+            ftrack_api.event.base.Event(
+                topic="ftrack.api.session.reset", data=dict(session=self)
+            ),
+            synchronous=True,
+        )
+
+    # ------------------------------------------------------------------
+    # Plugins, schemas and entity classes.
+    # ------------------------------------------------------------------
+    def _discover_plugins(self, plugin_arguments=None):
+        """Find and load plugins in search paths."""
+        ftrack_api.plugin.discover(
+            self._plugin_paths, [self], plugin_arguments or {}
+        )
+
+    def _connect_event_hub(self):
+        """Connect event hub, logging failures (background thread)."""
+        try:
+            self._event_hub.connect()
+        except Exception as error:
+            self.logger.warning(
+                L("Could not connect event hub automatically: {0}", error)
+            )
+
+    def _fetch_server_information(self):
+        """Return server information."""
+        result = self._call([{"action": "query_server_information"}])
+        return result[0]
+
+    def check_server_compatibility(self):
+        """Check compatibility with connected server."""
+        server_version = self._server_information.get("version")
+        if server_version is None:
+            raise ftrack_api.exception.ServerCompatibilityError(
+                "Could not determine server version."
+            )
+
+        if server_version == "dev":
+            return
+
+        match = re.match(r"(\d+)\.(\d+)\.(\d+)", str(server_version))
+        if match is None:
+            return
+
+        version = tuple(int(part) for part in match.groups())
+        if version < _MINIMUM_SERVER_VERSION:
+            raise ftrack_api.exception.ServerCompatibilityError(
+                "Server version {0!r} incompatible with this version of the "
+                "API which requires a server version >= {1}".format(
+                    server_version,
+                    ".".join(str(part) for part in _MINIMUM_SERVER_VERSION),
+                )
+            )
+
+    @staticmethod
+    def _schema_hash(schemas):
+        """Return hash of *schemas* as computed by the server."""
+        return hashlib.md5(
+            json.dumps(schemas, sort_keys=True).encode("utf-8")
+        ).hexdigest()
+
+    def _load_schemas(self, schema_cache_path):
+        """Load schemas, from the cache at *schema_cache_path* when valid.
+
+        Set *schema_cache_path* to False to disable caching.
+        """
+        server_hash = self._server_information.get("schema_hash")
+        cache_file = None
+
+        if schema_cache_path:
+            cache_file = os.path.join(
+                os.path.abspath(os.path.expanduser(str(schema_cache_path))),
+                _SCHEMA_CACHE_FILENAME,
+            )
+            if server_hash and os.path.isfile(cache_file):
+                try:
+                    with open(cache_file, "r", encoding="utf-8") as handle:
+                        schemas = json.load(handle)
+                except Exception:
+                    self.logger.debug(
+                        L("Could not read schema cache {0!r}.", cache_file)
+                    )
+                else:
+                    if self._schema_hash(schemas) == server_hash:
+                        return schemas
+
+        schemas = self._call([{"action": "query_schemas"}], merge=False)[0]
+
+        if cache_file is not None:
+            try:
+                directory = os.path.dirname(cache_file)
+                os.makedirs(directory, exist_ok=True)
+                handle, temporary_path = tempfile.mkstemp(
+                    dir=directory, prefix=".schema-", suffix=".json"
+                )
+                # dumps (C encoder) then write: much faster than dump.
+                text = json.dumps(schemas, sort_keys=True)
+                with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                    stream.write(text)
+                os.replace(temporary_path, cache_file)
+            except Exception:
+                self.logger.warning(
+                    L("Failed to update schema cache {0!r}.", cache_file)
+                )
+
+        return schemas
+
+    def _default_construct_entity_type(self, event):
+        """Return class for the schema of *event* built by StandardFactory."""
+        return ftrack_api.entity.factory.StandardFactory().create(
+            event["data"]["schema"]
+        )
+
+    def _build_entity_type_classes(self, schemas):
+        """Build default entity type classes."""
+        types = {}
+        for schema in schemas:
+            results = self._event_hub.publish(
+                ftrack_api.event.base.Event(
+                    topic=_CONSTRUCT_TOPIC,
+                    data=dict(schema=schema, schemas=schemas),
+                ),
+                synchronous=True,
+            )
+            results = [result for result in results if result is not None]
+
+            if not results:
+                self.logger.debug(
+                    L(
+                        "Using default StandardFactory to construct entity "
+                        "type class for {0!r}",
+                        schema["id"],
+                    )
+                )
+                entity_type_class = ftrack_api.entity.factory.StandardFactory().create(
+                    schema
+                )
+            else:
+                # The built in handler answers last; more answers mean that
+                # several plugins constructed a class.
+                if len(results) > 2:
+                    self.logger.warning(
+                        L(
+                            "More than one handler constructed a class for "
+                            "{0!r}; using the first.",
+                            schema["id"],
+                        )
+                    )
+                entity_type_class = results[0]
+
+            types[entity_type_class.entity_type] = entity_type_class
+            if entity_type_class.entity_type != schema["id"]:
+                types[schema["id"]] = entity_type_class
+
+        return types
+
+    def _configure_locations(self):
+        """Configure locations (through the configure-location event)."""
+        self._event_hub.publish(
+            ftrack_api.event.base.Event(
+                topic="ftrack.api.session.configure-location",
+                data=dict(session=self),
+            ),
+            synchronous=True,
+        )
+
+    # ------------------------------------------------------------------
+    # Identity map and merging.
+    # ------------------------------------------------------------------
+    def _is_attached(self, entity):
+        """Return whether *entity* is the instance held by this session."""
+        return self._identity_map.get(entity._identity_key()) is entity
+
+    def _attach(self, identity, entity):
+        """Register *entity* under *identity* in the session caches."""
+        entity.session = self
+        self._identity_map[identity] = entity
+        self._memory_cache.set(self.cache_key_maker.key(identity), entity)
+
+    def _has_lower_caches(self):
+        """Return whether caches exist below the memory cache."""
+        cache = self.cache
+        return isinstance(cache, ftrack_api.cache.LayeredCache) and len(cache.caches) > 1
+
+    def _update_lower_caches(self, entities):
+        """Store *entities* in the cache layers below the memory cache."""
+        caches = self.cache.caches[1:] if isinstance(
+            self.cache, ftrack_api.cache.LayeredCache
+        ) else []
+        if not caches:
+            return
+        for entity in entities:
+            key = self.cache_key_maker.key(entity._identity_key())
+            for cache in caches:
+                try:
+                    cache.set(key, entity)
+                except Exception:
+                    self.logger.debug(
+                        L("Failed to store {0!r} in cache {1!r}.", entity, cache)
+                    )
+
+    def _merge_hook(self, data):
+        """Decode hook merging entity objects into the session."""
+        if "__type__" in data:
+            kind = data["__type__"]
+            if kind == "datetime" or kind == "date":
+                return _decode_datetime(data["value"])
+
+        entity_type = data.get("__entity_type__")
+        if entity_type is None:
+            return data
+
+        cls = self.types.get(entity_type)
+        if cls is None:
+            raise ftrack_api.exception.UnrecognisedEntityTypeError(entity_type)
+
+        del data["__entity_type__"]
+        primary_key = cls.primary_key_attributes
+        try:
+            if len(primary_key) == 1:
+                identity = (entity_type, (str(data[primary_key[0]]),))
+            else:
+                identity = (
+                    entity_type,
+                    tuple([str(data[name]) for name in primary_key]),
+                )
+        except KeyError:
+            return cls(self, data, reconstructing=True)
+
+        names = cls.attributes._data
+        if not data.keys() <= names.keys():
+            data = {key: value for key, value in data.items() if key in names}
+
+        entity = self._identity_map.get(identity)
+        if entity is None:
+            if cls.__init__ is _ENTITY_INIT:
+                entity = _new_object(cls)
+                entity.session = self
+                entity._local = {}
+                entity._remote = data
+            else:
+                entity = cls(self, data, reconstructing=True)
+            self._identity_map[identity] = entity
+            self._memory_cache.set(self.cache_key_maker.key(identity), entity)
+        else:
+            entity._remote.update(data)
+        return entity
+
+    def merge(self, value, merged=None):
+        """Merge *value* into session and return merged value.
+
+        *merged* should be a mapping to record merges during run and should
+        be used to avoid infinite recursion. If not set will default to a
+        dictionary.
+        """
+        if merged is None:
+            merged = {}
+
+        with self._lock:
+            return self._merge(value, merged)
+
+    def _merge(self, value, merged):
+        """Merge *value* recursively (see :meth:`merge`)."""
+        if isinstance(value, _Entity):
+            return self._merge_entity(value, merged)
+
+        if isinstance(value, _MappedCollectionProxy):
+            collection = value.collection
+            collection._data[:] = [
+                self._merge(item, merged) for item in collection._data
+            ]
+            return value
+
+        if isinstance(value, _Collection):
+            value._data[:] = [self._merge(item, merged) for item in value._data]
+            return value
+
+        if isinstance(value, list):
+            return [self._merge(item, merged) for item in value]
+
+        if isinstance(value, tuple):
+            return tuple(self._merge(item, merged) for item in value)
+
+        if isinstance(value, dict):
+            return dict(
+                (key, self._merge(item, merged)) for key, item in value.items()
+            )
+
+        return value
+
+    def _merge_entity(self, entity, merged):
+        """Merge *entity* into session and return attached instance."""
+        identity = entity._identity_key()
+        if identity in merged:
+            return merged[identity]
+
+        attached = self._identity_map.get(identity)
+        if attached is None:
+            if entity.session is not None and entity.session is not self:
+                # Entity of another session: attach a copy, never steal it.
+                entity = self._copy_entity(entity)
+            merged[identity] = entity
+            self._attach(identity, entity)
+            self._merge_nested(entity, merged)
+            return entity
+
+        merged[identity] = attached
+        if attached is not entity:
+            attached.merge(entity, merged)
+        return attached
+
+    def _copy_entity(self, entity):
+        """Return new instance of this session holding values of *entity*."""
+        cls = self.types.get(entity.entity_type, type(entity))
+        copy = _new_object(cls)
+        copy.session = self
+        copy._remote = {}
+        copy._local = {}
+        attributes = cls.attributes
+        for source, target in ((entity._remote, copy._remote), (entity._local, copy._local)):
+            for name, value in source.items():
+                attribute = attributes.get(name)
+                if attribute is None:
+                    continue
+                if isinstance(attribute, ftrack_api.attribute.AbstractCollectionAttribute):
+                    items = attribute._items(value)
+                    if target is copy._local:
+                        value = attribute._new_collection(copy, items)
+                    else:
+                        value = items
+                target[name] = value
+        return copy
+
+    def _merge_nested(self, entity, merged):
+        """Replace entities referenced by values of *entity* by attached ones."""
+        for store in (entity._remote, entity._local):
+            for name, value in list(store.items()):
+                if isinstance(
+                    value, (_Entity, _Collection, _MappedCollectionProxy, list)
+                ):
+                    store[name] = self._merge(value, merged)
+
+    # ------------------------------------------------------------------
+    # Operations.
+    # ------------------------------------------------------------------
+    def _record_operation(self, operation):
+        """Add *operation* to the log of recorded operations."""
+        with self._lock:
+            self._recorded_operations.push(operation)
+
+    def create(self, entity_type, data=None, reconstructing=False):
+        """Create and return an entity of *entity_type* with initial *data*.
+
+        If specified, *data* should be a dictionary of key, value pairs that
+        should be used to populate attributes on the entity.
+
+        If *reconstructing* is False then create a new entity setting
+        appropriate defaults for missing data. If True then reconstruct an
+        existing entity.
+
+        Constructed entity will be automatically :meth:`merged <merge>` into
+        the session.
+        """
+        try:
+            entity_class = self.types[entity_type]
+        except KeyError:
+            raise ftrack_api.exception.UnrecognisedEntityTypeError(entity_type)
+
+        with self._lock:
+            entity = entity_class(self, data=data, reconstructing=reconstructing)
+            return self._merge(entity, {})
+
+    def delete(self, entity):
+        """Mark *entity* for deletion."""
+        if self.record_operations:
+            self._record_operation(
+                ftrack_api.operation.DeleteEntityOperation(
+                    entity.entity_type, ftrack_api.inspection.primary_key(entity)
+                )
+            )
+
+    def get(self, entity_type, entity_key):
+        """Return entity of *entity_type* with unique *entity_key*.
+
+        First check for an existing entry in the configured cache, otherwise
+        issue a query to the server.
+
+        If no matching entity found, return None.
+        """
+        try:
+            entity_class = self.types[entity_type]
+        except KeyError:
+            raise ftrack_api.exception.UnrecognisedEntityTypeError(entity_type)
+
+        primary_key = entity_class.primary_key_attributes
+        if isinstance(entity_key, collections.abc.Mapping):
+            key_values = [entity_key[name] for name in primary_key]
+        elif isinstance(entity_key, (list, tuple)):
+            key_values = list(entity_key)
+        else:
+            key_values = [entity_key]
+
+        if len(key_values) != len(primary_key):
+            raise ValueError(
+                "Incompatible entity_key {0!r} supplied. Entity type {1} "
+                "expects a primary key composed of {2} values ({3}).".format(
+                    entity_key, entity_type, len(primary_key), ", ".join(primary_key)
+                )
+            )
+
+        identity = (entity_type, tuple(str(value) for value in key_values))
+        entity = self._identity_map.get(identity)
+        if entity is not None:
+            return entity
+
+        if isinstance(self.cache, ftrack_api.cache.LayeredCache) and len(
+            self.cache.caches
+        ) > 1:
+            try:
+                value = self.cache.get(self.cache_key_maker.key(identity))
+            except KeyError:
+                pass
+            except Exception:
+                self.logger.debug(L("Failed reading {0} from cache.", identity))
+            else:
+                if isinstance(value, _Entity):
+                    return self.merge(value)
+
+        expression = "{0} where ({1})".format(
+            entity_type,
+            " and ".join(
+                '{0} is "{1}"'.format(name, value)
+                for name, value in zip(primary_key, key_values)
+            ),
+        )
+        results = self.query(expression).all()
+        if results:
+            return results[0]
+        return None
+
+    def _ensure_criterion(self, key, value):
+        """Return query criterion text for *key* equal to *value*."""
+        if isinstance(value, str):
+            return '{0} is "{1}"'.format(key, value)
+        if isinstance(value, arrow.Arrow):
+            value = value.naive
+        if isinstance(value, datetime.datetime):
+            value = value.replace(tzinfo=None, microsecond=0)
+            return '{0} is "{1}"'.format(key, value.isoformat())
+        if isinstance(value, datetime.date):
+            return '{0} is "{1}"'.format(key, value.isoformat())
+        return "{0} is {1}".format(key, value)
+
+    def ensure(self, entity_type, data, identifying_keys=None):
+        """Retrieve entity of *entity_type* with *data*, creating if necessary.
+
+        *data* should be a dictionary of the same form passed to
+        :meth:`create`.
+
+        By default, check for an entity that has matching *data*. If
+        *identifying_keys* is specified as a list of keys then only consider
+        the values from *data* for those keys when searching for existing
+        entity. If *data* is missing an identifying key then raise
+        :exc:`KeyError`.
+
+        If no *identifying_keys* specified then use all of the keys from the
+        passed *data*. Raise :exc:`ValueError` if no *identifying_keys* can
+        be determined.
+
+        If more than one entity matches the determined filter criteria then
+        raise :exc:`~ftrack_api.exception.MultipleResultsFoundError`.
+
+        If no matching entity found then create entity using supplied *data*.
+
+        If a matching entity is found, then update it if necessary with
+        *data*.
+
+        .. note::
+
+            If entity created or updated then a :meth:`commit` will be issued
+            automatically.
+
+        Return retrieved or created entity.
+        """
+        if not identifying_keys:
+            identifying_keys = list(data.keys())
+
+        if not identifying_keys:
+            raise ValueError(
+                "Could not determine any identifying data to check against "
+                "when ensuring {0!r} with data {1!r}. Identifying keys: {2!r}".format(
+                    entity_type, data, identifying_keys
+                )
+            )
+
+        criteria = []
+        for identifying_key in identifying_keys:
+            value = data[identifying_key]
+            criteria.append(self._ensure_criterion(identifying_key, value))
+
+        expression = "{0} where {1}".format(entity_type, " and ".join(criteria))
+
+        try:
+            entity = self.query(expression).one()
+        except ftrack_api.exception.NoResultFoundError:
+            self.logger.debug("Creating entity as did not already exist.")
+            entity = self.create(entity_type, data)
+            self.commit()
+        else:
+            self.logger.debug("Retrieved matching existing entity.")
+            updated = False
+            for key, target_value in data.items():
+                if entity[key] != target_value:
+                    entity[key] = target_value
+                    updated = True
+
+            if updated:
+                self.logger.debug("Updating existing entity to match new data.")
+                self.commit()
+
+        return entity
+
+    def query(self, expression, page_size=500):
+        """Query against remote data according to *expression*.
+
+        *expression* is not executed directly. Instead return an
+        :class:`ftrack_api.query.QueryResult` instance that will execute
+        remote call on access.
+
+        *page_size* specifies the maximum page size that the returned query
+        result object should be configured with.
+        """
+        stripped = expression.strip()
+        head = stripped.split(None, 1)
+        if not head or head[0].lower() != "select":
+            entity_type = head[0] if head else ""
+            try:
+                entity_class = self.types[entity_type]
+            except KeyError:
+                raise ftrack_api.exception.UnrecognisedEntityTypeError(entity_type)
+
+            projections = entity_class.default_projections or list(
+                entity_class.primary_key_attributes
+            )
+            expression = "select {0} from {1}".format(
+                ", ".join(projections), stripped
+            )
+
+        return ftrack_api.query.QueryResult(self, expression, page_size=page_size)
+
+    def _query(self, expression):
+        """Execute *expression* and return (records, metadata)."""
+        result = self._call([{"action": "query", "expression": expression}])
+        result = result[0]
+        return result["data"], result["metadata"]
+
+    def populate(self, entities, projections):
+        """Populate *entities* with attributes specified by *projections*.
+
+        Any locally set values included in the *projections* will not be
+        overwritten with the retrieved remote value. If this 'synchronise'
+        behaviour is required, first clear the relevant values on the entity
+        by setting them to NOT_SET. Deleting the key will have the same
+        effect.
+
+        .. note::
+
+            Entities that have been created and not yet persisted will be
+            skipped as they have no remote values to fetch.
+        """
+        if isinstance(entities, _Entity):
+            entities = [entities]
+        else:
+            entities = list(entities)
+
+        entities_to_process = [entity for entity in entities if not entity._created]
+        if not entities_to_process:
+            return
+
+        if not isinstance(projections, str):
+            projections = ", ".join(projections)
+
+        reference_entity = entities_to_process[0]
+        entity_type = reference_entity.entity_type
+        primary_key = reference_entity.primary_key_attributes
+
+        keys = []
+        seen = set()
+        for entity in entities_to_process:
+            key = entity._identity_key()[1]
+            if key not in seen:
+                seen.add(key)
+                keys.append(key)
+
+        if len(primary_key) == 1:
+            name = primary_key[0]
+            if len(keys) == 1:
+                criteria = "{0} is {1}".format(name, keys[0][0])
+            else:
+                criteria = "{0} in ({1})".format(
+                    name, ",".join(key[0] for key in keys)
+                )
+        else:
+            criteria = " or ".join(
+                "({0})".format(
+                    "and ".join(
+                        '{0} is "{1}"'.format(name, value)
+                        for name, value in zip(primary_key, key)
+                    )
+                )
+                for key in keys
+            )
+
+        expression = "select {0} from {1} where {2}".format(
+            projections, entity_type, criteria
+        )
+        self.query(expression).all()
+
+    def _operation_identity(self, operation):
+        return (operation.entity_type, tuple(operation.entity_key.values()))
+
+    def _encode_operation_value(self, value):
+        """Return *value* prepared for an operation payload."""
+        if isinstance(value, _Entity):
+            return self.entity_reference(value)
+        if isinstance(value, _MappedCollectionProxy):
+            return [self._encode_operation_value(item) for item in value.collection]
+        if isinstance(value, _Collection):
+            return [self._encode_operation_value(item) for item in value]
+        if isinstance(value, (list, tuple)):
+            return [self._encode_operation_value(item) for item in value]
+        return value
+
+    def _build_batch(self, operations):
+        """Return list of payloads for *operations* (see commit)."""
+        CreateOperation = ftrack_api.operation.CreateEntityOperation
+        UpdateOperation = ftrack_api.operation.UpdateEntityOperation
+        DeleteOperation = ftrack_api.operation.DeleteEntityOperation
+
+        identities = [self._operation_identity(operation) for operation in operations]
+
+        # Entities created and then deleted need no operation at all.
+        created = set()
+        created_and_deleted = set()
+        for identity, operation in zip(identities, operations):
+            if isinstance(operation, CreateOperation):
+                created.add(identity)
+            elif isinstance(operation, DeleteOperation) and identity in created:
+                created_and_deleted.add(identity)
+
+        # Only the last update of an attribute is kept.
+        last_update = {}
+        for index, (identity, operation) in enumerate(zip(identities, operations)):
+            if isinstance(operation, UpdateOperation):
+                last_update[(identity, operation.attribute_name)] = index
+
+        payloads = []
+        for index, (identity, operation) in enumerate(zip(identities, operations)):
+            if identity in created_and_deleted:
+                continue
+
+            entity_type = operation.entity_type
+            entity_key = list(identity[1])
+
+            if isinstance(operation, CreateOperation):
+                entity_data = {"__entity_type__": entity_type}
+                for key, value in operation.entity_data.items():
+                    if value is NOT_SET:
+                        continue
+                    entity_data[key] = self._encode_operation_value(value)
+                payloads.append(
+                    {
+                        "action": "create",
+                        "entity_type": entity_type,
+                        "entity_key": entity_key,
+                        "entity_data": entity_data,
+                    }
+                )
+
+            elif isinstance(operation, UpdateOperation):
+                if last_update[(identity, operation.attribute_name)] != index:
+                    continue
+                if operation.new_value is NOT_SET:
+                    continue
+                value = self._encode_operation_value(operation.new_value)
+                previous = payloads[-1] if payloads else None
+                if (
+                    previous is not None
+                    and previous["action"] in ("create", "update")
+                    and previous["entity_type"] == entity_type
+                    and previous["entity_key"] == entity_key
+                ):
+                    previous["entity_data"][operation.attribute_name] = value
+                    continue
+                payloads.append(
+                    {
+                        "action": "update",
+                        "entity_type": entity_type,
+                        "entity_key": entity_key,
+                        "entity_data": {
+                            "__entity_type__": entity_type,
+                            operation.attribute_name: value,
+                        },
+                    }
+                )
+
+            elif isinstance(operation, DeleteOperation):
+                payloads.append(
+                    {
+                        "action": "delete",
+                        "entity_type": entity_type,
+                        "entity_key": entity_key,
+                    }
+                )
+
+        return payloads
+
+    def commit(self):
+        """Commit all local changes to the server."""
+        with self._commit_lock:
+            with self._lock:
+                operations = list(self._recorded_operations)
+                batch = self._build_batch(operations)
+
+            if batch:
+                self._call(batch)
+
+            self._after_commit(operations)
+
+    def _after_commit(self, operations):
+        """Clear committed *operations* and local values after a commit."""
+        CreateOperation = ftrack_api.operation.CreateEntityOperation
+        UpdateOperation = ftrack_api.operation.UpdateEntityOperation
+
+        with self._lock:
+            committed = set(id(operation) for operation in operations)
+            remaining = [
+                operation
+                for operation in self._recorded_operations
+                if id(operation) not in committed
+            ]
+            self._recorded_operations.clear()
+            for operation in remaining:
+                self._recorded_operations.push(operation)
+
+            for operation in operations:
+                if isinstance(operation, CreateOperation):
+                    entity = self._identity_map.get(
+                        self._operation_identity(operation)
+                    )
+                    if entity is not None:
+                        entity._created = False
+
+            # Local values still needed by operations recorded meanwhile.
+            keep_all = set()
+            keep = {}
+            for operation in remaining:
+                identity = self._operation_identity(operation)
+                if isinstance(operation, CreateOperation):
+                    keep_all.add(identity)
+                elif isinstance(operation, UpdateOperation):
+                    keep.setdefault(identity, set()).add(operation.attribute_name)
+
+            for identity, entity in list(self._identity_map.items()):
+                local = entity._local
+                if not local:
+                    continue
+                if identity in keep_all:
+                    continue
+                remote = entity._remote
+                for name in entity.primary_key_attributes:
+                    if name in local and name not in remote:
+                        remote[name] = local[name]
+                names = keep.get(identity)
+                if names is None:
+                    local.clear()
+                else:
+                    for name in list(local):
+                        if name not in names:
+                            del local[name]
+
+    def rollback(self):
+        """Clear all recorded operations and local state.
+
+        Typically this would be used following a failed :meth:`commit` in
+        order to revert the session to a known good state.
+
+        Newly created entities not yet persisted will be detached from the
+        session / purged from cache and no longer contribute, but the actual
+        objects are not deleted from memory. They should no longer be used
+        and doing so could cause errors.
+        """
+        with self._lock:
+            operations = list(self._recorded_operations)
+            self._recorded_operations.clear()
+
+            for operation in operations:
+                if isinstance(operation, ftrack_api.operation.CreateEntityOperation):
+                    identity = self._operation_identity(operation)
+                    entity = self._identity_map.pop(identity, None)
+                    if entity is not None:
+                        try:
+                            self._memory_cache.remove(
+                                self.cache_key_maker.key(identity)
+                            )
+                        except KeyError:
+                            pass
+
+            for entity in self._identity_map.values():
+                entity._local.clear()
+
+    def _discard_operations(self, entity):
+        """Remove recorded operations of *entity*, detaching it if new."""
+        identity = entity._identity_key()
+        with self._lock:
+            operations = list(self._recorded_operations)
+            remaining = [
+                operation
+                for operation in operations
+                if self._operation_identity(operation) != identity
+            ]
+            self._recorded_operations.clear()
+            for operation in remaining:
+                self._recorded_operations.push(operation)
+            if entity._created:
+                if self._identity_map.get(identity) is entity:
+                    del self._identity_map[identity]
+                    try:
+                        self._memory_cache.remove(self.cache_key_maker.key(identity))
+                    except KeyError:
+                        pass
+            entity._local.clear()
+
+    def reset_remote(self, reset_type, entity=None):
+        """Perform a server side reset.
+
+        *reset_type* is a server side supported reset type, passing the
+        optional *entity* to perform the option upon.
+
+        Please refer to ftrack documentation for a complete list of supported
+        server side reset types.
+        """
+        payload = {"action": "reset_remote", "reset_type": reset_type}
+
+        if entity is not None:
+            payload.update(
+                {"entity_type": entity.entity_type, "entity_key": entity["id"]}
+            )
+
+        result = self.call([payload])
+        return result[0]["data"]
+
+    # ------------------------------------------------------------------
+    # Encoding and communication.
+    # ------------------------------------------------------------------
+    def entity_reference(self, entity):
+        """Return entity reference that uniquely identifies *entity*.
+
+        Return a mapping containing the __entity_type__ of the entity along
+        with the key, value pairs that make up it's primary key.
+        """
+        reference = {"__entity_type__": entity.entity_type}
+        reference.update(ftrack_api.inspection.primary_key(entity))
+        return reference
+
+    def _encode_entity(self, entity, strategy):
+        """Return mapping encoding *entity* according to *strategy*."""
+        data = {"__entity_type__": entity.entity_type}
+        primary_key = entity.primary_key_attributes
+
+        if strategy == "all":
+            entity._populate_unset_scalar_attributes()
+
+        for attribute in entity.attributes:
+            name = attribute.name
+            is_collection = isinstance(
+                attribute, ftrack_api.attribute.AbstractCollectionAttribute
+            )
+
+            if strategy == "all":
+                value = attribute.get_value(entity)
+            elif strategy == "set_only":
+                value = entity._local.get(name, NOT_SET)
+                if value is NOT_SET:
+                    value = entity._remote.get(name, NOT_SET)
+            elif strategy == "modified_only":
+                if name in primary_key:
+                    value = entity._local.get(name, NOT_SET)
+                    if value is NOT_SET:
+                        value = entity._remote.get(name, NOT_SET)
+                elif attribute.is_modified(entity):
+                    value = entity._local.get(name, NOT_SET)
+                else:
+                    value = NOT_SET
+            elif strategy == "persisted_only":
+                if attribute.computed:
+                    continue
+                value = entity._remote.get(name, NOT_SET)
+            else:
+                raise ValueError(
+                    "Unsupported entity_attribute_strategy {0!r}.".format(strategy)
+                )
+
+            if value is NOT_SET:
+                continue
+
+            if is_collection:
+                value = [
+                    self.entity_reference(item) for item in attribute._items(value)
+                ]
+            elif isinstance(value, _Entity):
+                value = self.entity_reference(value)
+
+            data[name] = value
+
+        return data
+
+    def encode(self, data, entity_attribute_strategy="set_only"):
+        """Return *data* encoded as JSON formatted string.
+
+        *entity_attribute_strategy* specifies how entity attributes should be
+        handled. The following strategies are available:
+
+        * *all* - Encode all attributes, loading any that are currently
+          NOT_SET.
+        * *set_only* - Encode only attributes that are currently set without
+          loading any from the remote.
+        * *modified_only* - Encode only attributes that have been modified
+          locally.
+        * *persisted_only* - Encode only remote (persisted) attribute values.
+        """
+        if entity_attribute_strategy not in (
+            "all",
+            "set_only",
+            "modified_only",
+            "persisted_only",
+        ):
+            raise ValueError(
+                'Unsupported entity_attribute_strategy "{0}"'.format(
+                    entity_attribute_strategy
+                )
+            )
+
+        return json.dumps(
+            data,
+            sort_keys=True,
+            default=functools.partial(
+                self._encode, entity_attribute_strategy=entity_attribute_strategy
+            ),
+        )
+
+    def _encode(self, item, entity_attribute_strategy="set_only"):
+        """Return JSON encodable version of *item*."""
+        if isinstance(item, (arrow.Arrow, datetime.datetime, datetime.date)):
+            return {"__type__": "datetime", "value": item.isoformat()}
+
+        if isinstance(item, _Entity):
+            return self._encode_entity(item, entity_attribute_strategy)
+
+        if isinstance(item, _MappedCollectionProxy):
+            return [self.entity_reference(entity) for entity in item.collection]
+
+        if isinstance(item, _Collection):
+            return [self.entity_reference(entity) for entity in item]
+
+        if isinstance(item, ftrack_api.symbol.Symbol):
+            return str(item)
+
+        if isinstance(item, collections.abc.Mapping):
+            return dict(item)
+
+        if isinstance(item, (set, frozenset, tuple)):
+            return list(item)
+
+        raise TypeError("{0!r} is not JSON serializable".format(item))
+
+    def _decode_hook(self, item):
+        """Decode hook building detached entities."""
+        if "__type__" in item:
+            kind = item["__type__"]
+            if kind == "datetime" or kind == "date":
+                return _decode_datetime(item["value"])
+
+        entity_type = item.get("__entity_type__")
+        if entity_type is None:
+            return item
+
+        entity_class = self.types.get(entity_type)
+        if entity_class is None:
+            raise ftrack_api.exception.UnrecognisedEntityTypeError(entity_type)
+        return entity_class(self, item, reconstructing=True)
+
+    def decode(self, string):
+        """Return decoded JSON *string* as Python object.
+
+        Entities are created detached: they are not merged into the session.
+        """
+        return json.loads(string, object_hook=self._decode_hook)
+
+    def call(self, data):
+        """Make request to server with *data* batch describing the actions."""
+        return self._call(data)
+
+    def _call(self, data, merge=True):
+        """Make request to server with *data* and return decoded result."""
+        if self._closed:
+            raise ftrack_api.exception.ConnectionClosedError()
+
+        url = self._server_url + "/api"
+        body = self.encode(data, entity_attribute_strategy="modified_only")
+
+        response = self._request.post(
+            url, data=body.encode("utf-8"), timeout=self.request_timeout
+        )
+        content = response.content
+
+        try:
+            if merge:
+                with self._lock:
+                    if self._has_lower_caches():
+                        touched = []
+                        merge_hook = self._merge_hook
+
+                        def hook(item):
+                            value = merge_hook(item)
+                            if isinstance(value, _Entity):
+                                touched.append(value)
+                            return value
+
+                        result = json.loads(content, object_hook=hook)
+                        self._update_lower_caches(touched)
+                    else:
+                        result = json.loads(content, object_hook=self._merge_hook)
+            else:
+                result = json.loads(content)
+        except ValueError:
+            if response.status_code >= 400:
+                raise
+            error_message = (
+                "Server reported error in unexpected format. Raw error was: "
+                "{0}".format(content.decode("utf-8", "replace"))
+            )
+            self.logger.error(error_message)
+            raise ftrack_api.exception.ServerError(error_message)
+
+        if isinstance(result, dict) and "exception" in result:
+            error_message = "Server reported error: {0}({1})".format(
+                result["exception"], result["content"]
+            )
+            self.logger.error(error_message)
+            raise ftrack_api.exception.ServerError(error_message)
+
+        if response.status_code >= 400:
+            try:
+                response.raise_for_status()
+            except requests.exceptions.HTTPError as error:
+                self.logger.error(str(error))
+                raise ftrack_api.exception.ServerError(str(error))
+
+        return result
+
+    def _call_action(self, action, data):
+        """Call *data*, mapping unknown *action* errors to compatibility errors."""
+        try:
+            return self.call(data)
+        except ftrack_api.exception.ServerCompatibilityError:
+            raise
+        except ftrack_api.exception.ServerError as error:
+            if "Invalid action u'{0}'".format(action) in str(error):
+                raise ftrack_api.exception.ServerCompatibilityError(
+                    'Server version {0!r} does not support "{1}", please update '
+                    "server and try again.".format(
+                        self.server_information.get("version"), action
+                    )
+                )
+            raise
+
+    # ------------------------------------------------------------------
+    # Custom attribute configurations.
+    # ------------------------------------------------------------------
+    def _custom_attribute_configuration_records(self):
+        """Return custom attribute configurations (cached per session)."""
+        configurations = self._custom_attribute_configurations_cache
+        if configurations is None:
+            configurations = self.query(
+                "select key, project_id, id, object_type_id, entity_type, "
+                "is_hierarchical from CustomAttributeConfiguration"
+            ).all()
+            self._custom_attribute_configurations_cache = configurations
+        return configurations
+
+    def _custom_attribute_owner_details(self, entity):
+        """Return (legacy entity type code, object type id, project id)."""
+        entity_type = entity.entity_type
+
+        def value_of(owner, name):
+            try:
+                value = owner[name]
+            except KeyError:
+                return None
+            return None if value is NOT_SET else value
+
+        if entity_type == "Project":
+            return "show", None, value_of(entity, "id")
+
+        project_id = None
+        if entity_type == "AssetVersion":
+            code = "assetversion"
+            asset = value_of(entity, "asset")
+            parent = value_of(asset, "parent") if asset is not None else None
+            if parent is not None:
+                project_id = value_of(parent, "project_id") or (
+                    value_of(parent, "id") if parent.entity_type == "Project" else None
+                )
+            return code, None, project_id
+
+        if entity_type == "Asset":
+            parent = value_of(entity, "parent")
+            if parent is not None:
+                project_id = value_of(parent, "project_id") or (
+                    value_of(parent, "id") if parent.entity_type == "Project" else None
+                )
+            return "asset", None, project_id
+
+        if entity_type == "User":
+            return "user", None, None
+
+        if entity_type in ("List", "TypedContextList", "AssetVersionList"):
+            return "list", None, value_of(entity, "project_id")
+
+        # Typed contexts.
+        project_id = value_of(entity, "project_id")
+        if project_id is None:
+            parent = value_of(entity, "parent")
+            if parent is not None:
+                if parent.entity_type == "Project":
+                    project_id = value_of(parent, "id")
+                else:
+                    project_id = value_of(parent, "project_id")
+        return "task", value_of(entity, "object_type_id"), project_id
+
+    def _resolve_custom_attribute_configuration(self, entity, key):
+        """Return configuration record for *key* applicable to *entity*.
+
+        Project specific configurations are preferred over global ones.
+        Raise :exc:`KeyError` when none applies.
+        """
+        code, object_type_id, project_id = self._custom_attribute_owner_details(
+            entity
+        )
+        fresh = self._custom_attribute_configurations_cache is None
+        candidates = self._custom_attribute_candidates(
+            key, code, object_type_id, project_id
+        )
+        if not candidates and not fresh:
+            # Configurations may have been added since they were loaded.
+            self._custom_attribute_configurations_cache = None
+            candidates = self._custom_attribute_candidates(
+                key, code, object_type_id, project_id
+            )
+
+        if not candidates:
+            raise KeyError(
+                "Custom attribute {0!r} does not exist for {1!r}.".format(key, entity)
+            )
+
+        candidates.sort(key=lambda item: item["project_id"] is None)
+        return candidates[0]
+
+    def _custom_attribute_candidates(self, key, code, object_type_id, project_id):
+        """Return configurations for *key* applicable to an owner."""
+        candidates = []
+        for configuration in self._custom_attribute_configuration_records():
+            if configuration["key"] != key:
+                continue
+            configuration_project = configuration["project_id"]
+            if configuration_project is not None and configuration_project != project_id:
+                continue
+            if configuration["entity_type"] == code:
+                if code == "task" and configuration["object_type_id"] not in (
+                    None,
+                    object_type_id,
+                ):
+                    continue
+            elif not (
+                configuration["is_hierarchical"]
+                and code in ("task", "show", "asset", "assetversion")
+            ):
+                continue
+            candidates.append(configuration)
+        return candidates
+
+    def _custom_attribute_configurations(self, entity):
+        """Return legacy custom attribute configurations for *entity*."""
+        return self.query(
+            "select key, project_id, id, object_type_id, entity_type from "
+            "CustomAttributeConfiguration"
+        ).all()
+
+    # ------------------------------------------------------------------
+    # Server actions.
+    # ------------------------------------------------------------------
+    def get_widget_url(self, name, entity=None, theme=None):
+        """Return an authenticated URL for widget with *name* and given options.
+
+        The returned URL will be authenticated using a token which will
+        expire after 6 minutes.
+
+        *name* should be the name of the widget to return and should be one
+        of 'info', 'tasks' or 'tasks_browser'.
+
+        Certain widgets require an entity to be specified. If so, specify it
+        by setting *entity* to a valid entity instance.
+
+        *theme* sets the theme of the widget and can be either 'light' or
+        'dark' (defaulting to 'dark' if an invalid option given).
+        """
+        operation = {"action": "get_widget_url", "name": name, "theme": theme}
+        if entity:
+            operation["entity_type"] = entity.entity_type
+            operation["entity_key"] = list(
+                ftrack_api.inspection.primary_key(entity).values()
+            )
+
+        result = self._call_action("get_widget_url", [operation])
+        return result[0]["widget_url"]
+
+    def get_upload_metadata(self, component_id, file_name, file_size, checksum=None):
+        """Return URL and headers used to upload data for *component_id*.
+
+        *file_name* and *file_size* should match the components details.
+
+        The returned URL should be requested using HTTP PUT with the
+        specified headers.
+
+        The *checksum* is used as the Content-MD5 header and should contain
+        the base64-encoded 128-bit MD5 digest of the message (without the
+        headers) according to RFC 1864.
+        """
+        operation = {
+            "action": "get_upload_metadata",
+            "component_id": component_id,
+            "file_name": file_name,
+            "file_size": file_size,
+            "checksum": checksum,
+        }
+        result = self._call_action("get_upload_metadata", [operation])
+        return result[0]
+
+    def send_user_invite(self, user):
+        """Send a invitation to the provided *user*."""
+        self.send_user_invites([user])
+
+    def send_user_invites(self, users):
+        """Send a invitation to the provided *users* (list of User)."""
+        operations = [
+            {"action": "send_user_invite", "user_id": user["id"]} for user in users
+        ]
+        self._call_action("send_user_invite", operations)
+
+    def send_review_session_invite(self, invitee):
+        """Send an invite to a review session to *invitee*."""
+        self.send_review_session_invites([invitee])
+
+    def send_review_session_invites(self, invitees):
+        """Send an invite to a review session to a list of *invitees*."""
+        operations = [
+            {
+                "action": "send_review_session_invite",
+                "review_session_invitee_id": invitee["id"],
+            }
+            for invitee in invitees
+        ]
+        self._call_action("send_review_session_invite", operations)
+
+    def encode_media(self, media, version_id=None, keep_original="auto"):
+        """Return a new Job that encode *media* to make it playable in browsers.
+
+        *media* can be a FileComponent in the ftrack.server location. Paths
+        to files need locations, which this client does not support yet.
+
+        If *version_id* is specified, the new components will automatically
+        be associated with the AssetVersion.
+
+        If *keep_original* is not set, the original media will be kept if it
+        is a FileComponent, and deleted if it is a file path.
+        """
+        if isinstance(media, str):
+            raise NotImplementedError(
+                "Encoding media from a file path needs locations, which are not "
+                "supported by this client yet. Pass a FileComponent already in "
+                "the ftrack.server location instead."
+            )
+
+        if keep_original == "auto":
+            keep_original = True
+
+        operation = {
+            "action": "encode_media",
+            "component_id": media["id"],
+            "version_id": version_id,
+            "keep_original": keep_original,
+        }
+        result = self._call_action("encode_media", [operation])
+        return self.get("Job", result[0]["job_id"])
+
+    # ------------------------------------------------------------------
+    # Locations (not supported yet).
+    # ------------------------------------------------------------------
+    @staticmethod
+    def _locations_not_supported(name):
+        raise NotImplementedError(
+            "Session.{0} needs locations, which are not supported by this "
+            "client yet.".format(name)
+        )
+
+    def pick_location(self, component=None):
+        """Return suitable location to use (needs locations: not supported)."""
+        self._locations_not_supported("pick_location")
+
+    def pick_locations(self, components):
+        """Return suitable locations for *components* (not supported)."""
+        self._locations_not_supported("pick_locations")
+
+    def create_component(self, path, data=None, location="auto"):
+        """Create a new component from *path* (needs locations: not supported)."""
+        self._locations_not_supported("create_component")
+
+    def get_component_availability(self, component, locations=None):
+        """Return availability of *component* (needs locations: not supported)."""
+        self._locations_not_supported("get_component_availability")
+
+    def get_component_availabilities(self, components, locations=None):
+        """Return availabilities of *components* (not supported)."""
+        self._locations_not_supported("get_component_availabilities")
+
+
+class AutoPopulatingContext(object):
+    """Context manager for temporary change of session auto_populate value."""
+
+    def __init__(self, session, auto_populate):
+        """Initialise context."""
+        super(AutoPopulatingContext, self).__init__()
+        self._session = session
+        self._auto_populate = auto_populate
+        self._previous = NOT_SET
+
+    def __enter__(self):
+        """Enter context switching to desired auto populate setting."""
+        state = self._session._thread_state
+        self._previous = getattr(state, "auto_populate", NOT_SET)
+        state.auto_populate = self._auto_populate
+
+    def __exit__(self, exception_type, exception_value, traceback):
+        """Exit context resetting auto populate to original setting."""
+        state = self._session._thread_state
+        if self._previous is NOT_SET:
+            try:
+                del state.auto_populate
+            except AttributeError:
+                pass
+        else:
+            state.auto_populate = self._previous
+
+
+class OperationRecordingContext(object):
+    """Context manager for temporary change of session record_operations."""
+
+    def __init__(self, session, record_operations):
+        """Initialise context."""
+        super(OperationRecordingContext, self).__init__()
+        self._session = session
+        self._record_operations = record_operations
+        self._previous = NOT_SET
+
+    def __enter__(self):
+        """Enter context."""
+        state = self._session._thread_state
+        self._previous = getattr(state, "record_operations", NOT_SET)
+        state.record_operations = self._record_operations
+
+    def __exit__(self, exception_type, exception_value, traceback):
+        """Exit context."""
+        state = self._session._thread_state
+        if self._previous is NOT_SET:
+            try:
+                del state.record_operations
+            except AttributeError:
+                pass
+        else:
+            state.record_operations = self._previous
+
+
+class OperationPayload(collections.abc.MutableMapping):
+    """Represent operation payload."""
+
+    def __init__(self, *args, **kwargs):
+        """Initialise payload."""
+        super(OperationPayload, self).__init__()
+        self._data = dict()
+        self.update(dict(*args, **kwargs))
+
+    def __str__(self):
+        """Return string representation."""
+        return "<{0} {1}>".format(self.__class__.__name__, str(self._data))
+
+    def __getitem__(self, key):
+        """Return value for *key*."""
+        return self._data[key]
+
+    def __setitem__(self, key, value):
+        """Set *value* for *key*."""
+        self._data[key] = value
+
+    def __delitem__(self, key):
+        """Remove *key*."""
+        del self._data[key]
+
+    def __iter__(self):
+        """Iterate over all keys."""
+        return iter(self._data)
+
+    def __len__(self):
+        """Return count of keys."""
+        return len(self._data)

@@ -1,0 +1,282 @@
+"""The event hub: connections, their subscribers, and routing (PROTOCOL 6.7, 6.8).
+
+:class:`EventHub` is transport neutral. A transport (the Socket.IO endpoint)
+adds a :class:`Connection` per client, hands every received event to
+:meth:`EventHub.publish` and sends what the hub gives to
+:meth:`Connection.send`. All hub methods run on the event loop's thread,
+except :meth:`EventHub.publish_from_server`, which may be called from any
+thread.
+
+Routing: an event reaches every connection (its sender included) at most
+once, when one of the connection's subscribers has a subscription matching
+the event and the event's target is empty or matches that subscriber's
+metadata. ``ftrack.meta.subscribe`` and ``ftrack.meta.unsubscribe`` change
+the sender's subscribers and are not forwarded; every other topic, replies
+included, is routed like any event.
+"""
+
+import asyncio
+import datetime
+import logging
+import threading
+import uuid
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, List, Optional
+
+from . import packets
+from .expression import Expression, parse
+
+log = logging.getLogger(__name__)
+
+SUBSCRIBE = "ftrack.meta.subscribe"
+UNSUBSCRIBE = "ftrack.meta.unsubscribe"
+SUCCESS: Dict[str, Any] = {"success": True}
+
+
+def failure(message: str) -> Dict[str, Any]:
+    return {"success": False, "message": message}
+
+
+@dataclass
+class HubSettings:
+    """Connection policy, read each time it applies (tests may change it live)."""
+
+    #: Seconds between server heartbeats (clients give up after 60 s, JS after 15 s).
+    heartbeat_interval: float = 10.0
+    #: Seconds without any packet from a client before its connection is dropped.
+    heartbeat_timeout: float = 60.0
+    #: Seconds a handshake session id stays valid for the WebSocket upgrade.
+    handshake_timeout: float = 30.0
+    #: Frames queued for one client before it counts as stuck and is dropped.
+    max_queue: int = 200000
+
+
+class Subscriber:
+    """One subscriber of a connection: its metadata and parsed subscription."""
+
+    __slots__ = ("id", "metadata", "subscription", "connection")
+
+    def __init__(self, metadata: Dict[str, Any], subscription: Expression, connection: "Connection"):
+        self.id = str(metadata["id"])
+        self.metadata = metadata
+        self.subscription = subscription
+        self.connection = connection
+
+    def __repr__(self) -> str:
+        return "<Subscriber {0} {1!r}>".format(self.id, self.subscription.text)
+
+
+class Connection:
+    """A client connection as the hub sees it; transports implement :meth:`send`."""
+
+    def __init__(self, session_id: str, user: Optional[Dict[str, Any]] = None):
+        self.session_id = session_id
+        #: ``{"id", "username"}`` of the authenticated user.
+        self.user = dict(user or {})
+        #: subscriber id -> :class:`Subscriber`
+        self.subscribers: Dict[str, Subscriber] = {}
+
+    def send(self, frame: str) -> None:
+        """Queue one packet (text) for the client; must not block."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return "<{0} {1} {2}>".format(type(self).__name__, self.session_id,
+                                      self.user.get("username"))
+
+
+class EventHub:
+    """Routes events between connections; see the module documentation."""
+
+    def __init__(self, settings: Optional[HubSettings] = None,
+                 encode: Callable[[Dict[str, Any]], str] = packets.event_frame):
+        self.settings = settings or HubSettings()
+        #: The hub's own id (``source.id`` of server events).
+        self.id = uuid.uuid4().hex
+        self.connections: Dict[str, Connection] = {}
+        self._encode = encode
+        #: topic -> subscribers limited to it; the others are general.
+        self._by_topic: Dict[str, Dict[Subscriber, None]] = {}
+        self._general: Dict[Subscriber, None] = {}
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self._loop_thread: Optional[int] = None
+
+    # -- life cycle -------------------------------------------------------------
+
+    def attach(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Run on *loop* (events published from other threads are passed to it)."""
+        self._loop = loop
+        self._loop_thread = threading.get_ident()
+
+    def detach(self) -> None:
+        """Forget every connection and the loop (the transport closed them)."""
+        for connection in list(self.connections.values()):
+            self.remove_connection(connection)
+        self._loop = None
+        self._loop_thread = None
+
+    # -- connections ------------------------------------------------------------------
+
+    def add_connection(self, connection: Connection) -> None:
+        self.connections[connection.session_id] = connection
+
+    def remove_connection(self, connection: Connection) -> None:
+        """Drop *connection* and all its subscribers."""
+        if self.connections.get(connection.session_id) is connection:
+            del self.connections[connection.session_id]
+        for subscriber in list(connection.subscribers.values()):
+            self._unindex(subscriber)
+        connection.subscribers.clear()
+
+    def subscribers(self) -> List[Subscriber]:
+        """Every subscriber of every connection."""
+        return [s for c in list(self.connections.values()) for s in c.subscribers.values()]
+
+    def may_deliver(self, topic: str) -> bool:
+        """Whether some subscriber could receive an event of *topic* (cheap, any thread)."""
+        return bool(self._general) or bool(self._by_topic.get(topic))
+
+    # -- subscriptions ----------------------------------------------------------------
+
+    def subscribe(self, connection: Connection, metadata: Any, subscription: Any) -> Dict[str, Any]:
+        """Add a subscriber to *connection*; return the acknowledgement."""
+        if not isinstance(metadata, dict) or metadata.get("id") in (None, ""):
+            return failure("The subscriber must be an object with an id.")
+        subscriber_id = str(metadata["id"])
+        if subscriber_id in connection.subscribers:
+            return failure('A subscriber with id "{0}" already exists.'.format(subscriber_id))
+        try:
+            expression = parse(subscription)
+        except ValueError as error:
+            return failure("Invalid subscription: {0}".format(error))
+        subscriber = Subscriber(metadata, expression, connection)
+        connection.subscribers[subscriber_id] = subscriber
+        if expression.topics is None:
+            self._general[subscriber] = None
+        else:
+            for topic in expression.topics:
+                self._by_topic.setdefault(topic, {})[subscriber] = None
+        return SUCCESS
+
+    def unsubscribe(self, connection: Connection, metadata: Any) -> Dict[str, Any]:
+        """Remove the subscriber *metadata* names from *connection*."""
+        subscriber_id = metadata.get("id") if isinstance(metadata, dict) else None
+        subscriber = connection.subscribers.pop(str(subscriber_id), None) \
+            if subscriber_id is not None else None
+        if subscriber is None:
+            return failure('No subscriber with id "{0}" on this connection.'.format(subscriber_id))
+        self._unindex(subscriber)
+        return SUCCESS
+
+    def _unindex(self, subscriber: Subscriber) -> None:
+        topics = subscriber.subscription.topics
+        if topics is None:
+            self._general.pop(subscriber, None)
+            return
+        for topic in topics:
+            group = self._by_topic.get(topic)
+            if group is not None:
+                group.pop(subscriber, None)
+                if not group:
+                    del self._by_topic[topic]
+
+    # -- publishing ----------------------------------------------------------------------
+
+    def publish(self, event: Dict[str, Any], sender: Optional[Connection] = None,
+                frame: Optional[str] = None) -> Dict[str, Any]:
+        """Route *event* (a dict with the wire keys); return the acknowledgement.
+
+        *frame* is the event's delivery packet when the caller already has it.
+        """
+        topic = event.get("topic")
+        if not isinstance(topic, str) or not topic:
+            return failure("The event has no topic.")
+        if topic == SUBSCRIBE or topic == UNSUBSCRIBE:
+            if sender is None:
+                return failure("Subscriptions need a connection.")
+            data = event.get("data")
+            if not isinstance(data, dict):
+                return failure("The event data must be an object.")
+            if topic == SUBSCRIBE:
+                return self.subscribe(sender, data.get("subscriber"), data.get("subscription"))
+            return self.unsubscribe(sender, data.get("subscriber"))
+
+        target = event.get("target")
+        target_expression = None
+        if target:
+            try:
+                target_expression = parse(target)
+            except ValueError as error:
+                return failure("Invalid target: {0}".format(error))
+
+        delivered = set()
+        by_topic = self._by_topic.get(topic)
+        for group in ((by_topic, self._general) if by_topic else (self._general,)):
+            for subscriber in group:
+                connection = subscriber.connection
+                if connection in delivered:
+                    continue
+                if not subscriber.subscription.match(event):
+                    continue
+                if target_expression is not None and not target_expression.match(subscriber.metadata):
+                    continue
+                delivered.add(connection)
+                if frame is None:
+                    frame = self._encode(event)
+                try:
+                    connection.send(frame)
+                except Exception:  # noqa: BLE001 - one bad connection must not stop routing
+                    log.exception("Could not queue an event for %r", connection)
+        return SUCCESS
+
+    def publish_from_server(self, topic: str, data: Optional[Dict[str, Any]] = None,
+                            source: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+        """Publish an event the server originates; callable from any thread.
+
+        *source* may carry ``user: {"id", "username"}``; its ``id`` defaults
+        to the hub id. Returns the event.
+        """
+        source = dict(source or {})
+        source.setdefault("id", self.id)
+        event = {
+            "id": uuid.uuid4().hex,
+            "topic": topic,
+            "data": data if data is not None else {},
+            "source": source,
+            "target": "",
+            "sent": datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None).isoformat(),
+            "inReplyToEvent": None,
+        }
+        loop = self._loop
+        if loop is None or threading.get_ident() == self._loop_thread:
+            self.publish(event)
+        else:
+            # Encode here, off the loop: update events can be large.
+            frame = self._encode(event)
+            try:
+                loop.call_soon_threadsafe(self.publish, event, None, frame)
+            except RuntimeError:  # the loop has closed: the server is stopping
+                pass
+        return event
+
+
+def normalise(event: Any) -> Dict[str, Any]:
+    """*event* as a dict with exactly the wire keys (PROTOCOL 6.5).
+
+    Accepts ``in_reply_to_event`` for ``inReplyToEvent``; fills ``id``,
+    ``data``, ``source`` and ``target`` when missing; drops unknown keys.
+    """
+    if not isinstance(event, dict):
+        raise ValueError("An event must be a JSON object.")
+    reply_to = event.get("inReplyToEvent", event.get("in_reply_to_event"))
+    data = event.get("data")
+    source = event.get("source")
+    return {
+        "id": event.get("id") or uuid.uuid4().hex,
+        "topic": event.get("topic"),
+        "data": data if data is not None else {},
+        "source": source if source is not None else {},
+        "target": event.get("target") or "",
+        "sent": event.get("sent"),
+        "inReplyToEvent": reply_to,
+    }
