@@ -111,6 +111,20 @@ class SessionAuthentication(requests.auth.AuthBase):
         return request
 
 
+def _settle_environment(request, server_url):
+    """Read proxy and certificate settings from the environment once.
+
+    *request* then sends every call with them instead of consulting the
+    environment again for each request (which costs CPU on every call).
+    """
+    settings = request.merge_environment_settings(server_url, {}, None, None, None)
+    request.proxies.update(settings.get("proxies") or {})
+    verify = settings.get("verify")
+    if verify is not None:
+        request.verify = verify
+    request.trust_env = False
+
+
 class Session(object):
     """An isolated session for interaction with an ftrack server."""
 
@@ -276,6 +290,7 @@ class Session(object):
             self._request.headers.update(headers)
         if cookies:
             self._request.cookies.update(cookies)
+        _settle_environment(self._request, self._server_url)
 
         self.types = {}
         self.schemas = []
@@ -639,7 +654,9 @@ class Session(object):
                     if self._schema_hash(schemas) == server_hash:
                         return schemas
 
-        schemas = self._call([{"action": "query_schemas"}], merge=False)[0]
+        operations = [{"action": "query_schemas"}]
+        response = self._send(operations)
+        schemas = self._call(operations, merge=False, response=response)[0]
 
         if cache_file is not None:
             try:
@@ -648,9 +665,10 @@ class Session(object):
                 handle, temporary_path = tempfile.mkstemp(
                     dir=directory, prefix=".schema-", suffix=".json"
                 )
-                # dumps (C encoder) then write: much faster than dump.
-                text = json.dumps(schemas, sort_keys=True)
-                with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                # The answer is a one element JSON list holding the schemas:
+                # store that element's text as it came, without re-encoding.
+                text = response.content.strip()[1:-1]
+                with os.fdopen(handle, "wb") as stream:
                     stream.write(text)
                 os.replace(temporary_path, cache_file)
             except Exception:
@@ -1556,17 +1574,23 @@ class Session(object):
         """Make request to server with *data* batch describing the actions."""
         return self._call(data)
 
-    def _call(self, data, merge=True):
-        """Make request to server with *data* and return decoded result."""
+    def _send(self, data):
+        """Post *data* to the server; return the response."""
         if self._closed:
             raise ftrack_api.exception.ConnectionClosedError()
 
-        url = self._server_url + "/api"
         body = self.encode(data, entity_attribute_strategy="modified_only")
-
-        response = self._request.post(
-            url, data=body.encode("utf-8"), timeout=self.request_timeout
+        return self._request.post(
+            self._server_url + "/api", data=body.encode("utf-8"), timeout=self.request_timeout
         )
+
+    def _call(self, data, merge=True, response=None):
+        """Make request to server with *data* and return decoded result.
+
+        Pass *response* to decode an answer already received from :meth:`_send`.
+        """
+        if response is None:
+            response = self._send(data)
         content = response.content
 
         try:

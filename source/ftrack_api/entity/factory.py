@@ -1,6 +1,7 @@
 """Build entity classes from server schemas."""
 
 import logging
+import threading
 import uuid
 
 import ftrack_api.attribute
@@ -52,8 +53,27 @@ class Factory(object):
             class_bases = [ftrack_api.entity.base.Entity]
 
         class_namespace = dict()
+        attributes = _DeferredAttributes(self, schema, class_name)
 
-        # Build attributes for class.
+        class_namespace["entity_type"] = entity_type
+        class_namespace["attributes"] = attributes
+        class_namespace["primary_key_attributes"] = list(schema["primary_key"])
+        class_namespace["default_projections"] = list(
+            schema.get("default_projections", [])
+        )
+        class_namespace["_collection_names"] = attributes._collection_names
+
+        cls = ftrack_api.entity.base.DynamicEntityTypeMetaclass(
+            str(class_name), tuple(class_bases), class_namespace
+        )
+        return cls
+
+    def _build_attributes(self, schema, class_name):
+        """Return the :class:`~ftrack_api.attribute.Attributes` of *schema*.
+
+        Called once per class, when its attributes are first needed, through
+        the ``create_*_attribute`` methods (which subclasses may override).
+        """
         attributes = ftrack_api.attribute.Attributes()
         immutable_properties = set(schema.get("immutable", []))
         computed_properties = set(schema.get("computed", []))
@@ -127,18 +147,7 @@ class Factory(object):
             if attribute is not None:
                 attributes.add(attribute)
 
-        class_namespace["entity_type"] = entity_type
-        class_namespace["attributes"] = attributes
-        class_namespace["primary_key_attributes"] = list(schema["primary_key"])
-        class_namespace["default_projections"] = list(
-            schema.get("default_projections", [])
-        )
-        class_namespace["_collection_names"] = attributes._collection_names
-
-        cls = ftrack_api.entity.base.DynamicEntityTypeMetaclass(
-            str(class_name), tuple(class_bases), class_namespace
-        )
-        return cls
+        return attributes
 
     def create_scalar_attribute(
         self, class_name, name, mutable, computed, default, data_type
@@ -176,6 +185,68 @@ class Factory(object):
             )
         )
         return None
+
+
+class _DeferredAttributes(ftrack_api.attribute.Attributes):
+    """Attributes of a generated class, built when first used.
+
+    A session builds a class for every schema at start while most scripts
+    touch a handful of types; building each class's attributes on first use
+    keeps start-up cheap. Once built, the object becomes a plain
+    :class:`~ftrack_api.attribute.Attributes` (no indirection remains).
+    """
+
+    _lock = threading.Lock()
+
+    def __init__(self, factory, schema, class_name):
+        # Deliberately no base initialisation: _data is filled on first use.
+        # The collection names set is shared with the class from the start.
+        self._collection_names = set()
+        self._pending = (factory, schema, class_name)
+
+    def _build(self):
+        with self._lock:
+            if self.__class__ is _DeferredAttributes:
+                factory, schema, class_name = self._pending
+                built = factory._build_attributes(schema, class_name)
+                self._data = built._data
+                self._collection_names.update(built._collection_names)
+                del self._pending
+                self.__class__ = ftrack_api.attribute.Attributes
+
+    def __getattr__(self, name):
+        if name == "_data":
+            self._build()
+            return self._data
+        raise AttributeError(name)
+
+    def add(self, attribute):
+        self._build()
+        return self.add(attribute)
+
+    def remove(self, attribute):
+        self._build()
+        return self.remove(attribute)
+
+    def get(self, name):
+        self._build()
+        return self.get(name)
+
+    def keys(self):
+        self._build()
+        return self.keys()
+
+    def __contains__(self, item):
+        self._build()
+        return item in self
+
+    def __iter__(self):
+        self._build()
+        return iter(self)
+
+    def __len__(self):
+        self._build()
+        return len(self)
 
 
 class PerSessionDefaultKeyMaker(ftrack_api.cache.KeyMaker):
