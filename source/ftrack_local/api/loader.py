@@ -11,7 +11,6 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import sqlalchemy as sa
 
-from .. import families
 from ..errors import UnknownAttributeError, ValidationError
 from ..schema import Attribute, EntityType, Relation
 from ..storage import SEQ, TYPE, Storage, chunks, type_filter
@@ -255,8 +254,7 @@ def _identity(row: Row) -> Tuple[Any, ...]:
 
 
 def _wire(attribute: Attribute, value: Any) -> Any:
-    if value is None:
-        return None
-    if attribute.value_type == "datetime" or attribute.transform:
+    """The JSON form of a stored scalar (only date-times need converting)."""
+    if value is not None and attribute.value_type == "datetime":
         return to_wire(attribute, value)
     return value

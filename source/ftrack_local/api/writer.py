@@ -947,7 +947,7 @@ class Writer:
             plan = None
             table = self.storage.link
             extra = [table.c["name"] == relation.link_name]
-        owner_column, target_column = table.c[relation.owner_column], table.c[relation.target_column]
+        owner_column = table.c[relation.owner_column]
         existing = [dict(r) for r in self.connection.execute(
             sa.select(table).where(owner_column == owner_id, *extra).order_by(table.c[SEQ])).mappings()]
         present = {r[relation.target_column] for r in existing}

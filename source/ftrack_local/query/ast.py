@@ -5,8 +5,8 @@ tuples of attribute names (``status.state.name`` -> ``("status", "state",
 "name")``).
 """
 
-from dataclasses import dataclass, field
-from typing import List, Optional, Tuple, Union
+from dataclasses import dataclass
+from typing import Optional, Tuple, Union
 
 Path = Tuple[str, ...]
 
