@@ -80,22 +80,21 @@ class Entity(
         else:
             self._construct(data)
 
+    def _attribute_for_data(self, attributes, key):
+        """The attribute *key* of incoming data names, or None (logged) when there is none."""
+        attribute = attributes.get(key)
+        if attribute is None:
+            _LOGGER.debug(L("Ignoring {0!r}: {1!r} has no such attribute.", key, self))
+        return attribute
+
     def _reconstruct(self, data):
         """Apply *data* as remote values."""
         attributes = self.attributes
         for key, value in data.items():
             if key == "__entity_type__":
                 continue
-            attribute = attributes.get(key)
+            attribute = self._attribute_for_data(attributes, key)
             if attribute is None:
-                _LOGGER.debug(
-                    L(
-                        "Cannot populate {0!r} attribute as no such attribute "
-                        "found on entity {1!r}.",
-                        key,
-                        self,
-                    )
-                )
                 continue
             attribute.set_remote_value(self, value)
 
@@ -108,16 +107,8 @@ class Entity(
         for key, value in data.items():
             if key == "__entity_type__":
                 continue
-            attribute = attributes.get(key)
+            attribute = self._attribute_for_data(attributes, key)
             if attribute is None:
-                _LOGGER.debug(
-                    L(
-                        "Cannot populate {0!r} attribute as no such attribute "
-                        "found on entity {1!r}.",
-                        key,
-                        self,
-                    )
-                )
                 continue
             if isinstance(attribute, ftrack_api.attribute.ScalarAttribute):
                 if value is not NOT_SET:

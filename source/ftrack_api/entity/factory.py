@@ -6,6 +6,7 @@ import uuid
 
 import ftrack_api.attribute
 import ftrack_api.cache
+from ftrack_api.collection import PerSessionDefaultKeyMaker  # noqa: F401 (public name here too)
 import ftrack_api.entity.asset_version
 import ftrack_api.entity.base
 import ftrack_api.entity.component
@@ -247,28 +248,6 @@ class _DeferredAttributes(ftrack_api.attribute.Attributes):
     def __len__(self):
         self._build()
         return len(self)
-
-
-class PerSessionDefaultKeyMaker(ftrack_api.cache.KeyMaker):
-    """Generate key for defaults."""
-
-    def _key(self, obj):
-        """Return key for *obj*, identifying entities by their session."""
-        if isinstance(obj, (tuple, list)):
-            return "(" + ",".join(self._key(item) for item in obj) + ")"
-        if isinstance(obj, dict):
-            return "{" + ",".join(
-                "{0}:{1}".format(key, self._key(value))
-                for key, value in sorted(obj.items(), key=lambda item: str(item[0]))
-            ) + "}"
-        session = getattr(obj, "session", None)
-        if session is not None and hasattr(obj, "entity_type"):
-            return "session:{0}".format(id(session))
-        if hasattr(obj, "types") and hasattr(obj, "query"):
-            return "session:{0}".format(id(obj))
-        if callable(obj) and hasattr(obj, "__qualname__"):
-            return "{0}.{1}".format(getattr(obj, "__module__", ""), obj.__qualname__)
-        return str(obj)
 
 
 #: Memoiser for use with default callables that should be called once per
