@@ -20,7 +20,7 @@ BASES: Dict[str, str] = {
     "User": "Resource",
     "Group": "Resource",
     "FileComponent": "Component",
-    "SequenceComponent": "Component",
+    "SequenceComponent": "ContainerComponent",  # a sequence is a container of frames
     "ContainerComponent": "Component",
     "TypedContextList": "List",
     "AssetVersionList": "List",

@@ -615,8 +615,9 @@ class Writer:
         for base, column, mapping in plan.discriminators:
             if column not in plan.columns:
                 continue
-            expected = [value for value, subtype in mapping.items()
-                        if subtype in self.schema.types and entity_type.is_a(subtype)]
+            expected = [value for value, subtype in mapping.items() if subtype == entity_type.name] or [
+                value for value, subtype in mapping.items()
+                if subtype in self.schema.types and entity_type.is_a(subtype)]
             if len(expected) != 1:
                 continue
             current = values.get(column)

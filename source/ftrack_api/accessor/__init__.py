@@ -1,0 +1,1 @@
+"""Accessors: ways of reading and writing the data a location stores."""

@@ -1,0 +1,1 @@
+"""Transformers of resource identifiers between local use and central storage."""

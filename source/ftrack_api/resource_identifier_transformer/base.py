@@ -1,0 +1,24 @@
+"""The identity transformer that custom transformers build on."""
+
+
+class ResourceIdentifierTransformer(object):
+    """Change resource identifiers on their way to and from the server.
+
+    :meth:`encode` runs before an identifier is stored centrally and
+    :meth:`decode` after it is read back, before local use. This base class
+    leaves identifiers untouched; subclasses can, for example, store a path
+    as portable key/value text and rebuild a platform path when reading.
+    """
+
+    def __init__(self, session):
+        """Keep *session* (an :class:`ftrack_api.session.Session`) for lookups."""
+        super(ResourceIdentifierTransformer, self).__init__()
+        self.session = session
+
+    def encode(self, resource_identifier, context=None):
+        """Return *resource_identifier* as it should be stored centrally."""
+        return resource_identifier
+
+    def decode(self, resource_identifier, context=None):
+        """Return the stored *resource_identifier* as it should be used locally."""
+        return resource_identifier

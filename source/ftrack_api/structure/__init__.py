@@ -1,0 +1,1 @@
+"""Structures: how a location lays out the data of components it stores."""

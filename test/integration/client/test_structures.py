@@ -1,0 +1,60 @@
+"""Structures compute resource identifiers from real, committed entities."""
+
+import uuid
+
+import pytest
+
+import ftrack_api.exception
+import ftrack_api.structure.entity_id
+import ftrack_api.structure.id
+import ftrack_api.structure.standard
+from ftrack_local import seed
+
+
+@pytest.fixture
+def version(ftrack_session):
+    session = ftrack_session
+    schema = session.get("ProjectSchema", seed.DEFAULT_PROJECT_SCHEMA_ID)
+    project = session.create("Project", {"name": "my_project_" + uuid.uuid4().hex[:4], "full_name": "P",
+                                         "project_schema": schema})
+    folder = session.create("Folder", {"name": "folder a", "parent": project})
+    shot = session.create("Shot", {"name": "sh010", "parent": folder})
+    asset_type = session.query('AssetType where short is "geo"').first()
+    asset = session.create("Asset", {"name": "asset name", "parent": shot, "type": asset_type})
+    version = session.create("AssetVersion", {"asset": asset, "version": 3})
+    session.commit()
+    return version
+
+
+def test_standard_structure(ftrack_session, version):
+    session = ftrack_session
+    project = version["asset"]["parent"]["project"]["name"]
+    base = "{0}/folder_a/sh010/asset_name/v003".format(project)
+    file_component = session.create("FileComponent", {"name": "foo", "file_type": ".jpg", "version": version})
+    sequence = session.create("SequenceComponent", {"name": "foo", "file_type": ".jpg", "padding": 4,
+                                                    "version": version})
+    member = session.create("FileComponent", {"name": "42", "file_type": ".jpg", "container": sequence})
+    container = session.create("ContainerComponent", {"name": "bar", "version": version})
+    inner = session.create("FileComponent", {"name": "baz", "file_type": ".pdf", "container": container})
+    session.commit()
+    structure = ftrack_api.structure.standard.StandardStructure()
+    assert structure.get_resource_identifier(file_component) == base + "/foo.jpg"
+    assert structure.get_resource_identifier(sequence) == base + "/foo.%04d.jpg"
+    assert structure.get_resource_identifier(member) == base + "/foo.0042.jpg"
+    assert structure.get_resource_identifier(container) == base + "/bar"
+    assert structure.get_resource_identifier(inner) == base + "/bar/baz.pdf"
+    assert structure.sanitise_for_filesystem("héllo wörld!") == "hello_world_"
+    orphan = session.create("FileComponent", {"name": "lost"})
+    with pytest.raises(ftrack_api.exception.StructureError):
+        structure.get_resource_identifier(orphan)
+
+
+def test_id_and_entity_id_structures(ftrack_session, version):
+    session = ftrack_session
+    component = session.create("FileComponent", {"name": "foo", "file_type": ".exr", "version": version})
+    identifier = component["id"]
+    structure = ftrack_api.structure.id.IdStructure(prefix="/prefix")
+    expected = "/prefix/{0}/{1}/{2}/{3}/{4}.exr".format(*identifier[:4], identifier[4:])
+    assert structure.get_resource_identifier(component) == expected
+    entity_id = ftrack_api.structure.entity_id.EntityIdStructure(prefix="root")
+    assert entity_id.get_resource_identifier(component) == "root/FileComponent/" + identifier
