@@ -111,6 +111,28 @@ class SessionAuthentication(requests.auth.AuthBase):
         return request
 
 
+def _second_element_text(content, index=1):
+    """The JSON text of element *index* (0 or 1) of the JSON list *content*, as bytes.
+
+    Used to store the schemas exactly as the server sent them.
+    """
+    text = content.decode("utf-8")
+    decoder = json.JSONDecoder()
+    position = text.index("[") + 1
+    for _ in range(index):
+        _, position = decoder.raw_decode(text, _skip_space(text, position))
+        position = text.index(",", position) + 1
+    start = _skip_space(text, position)
+    _, end = decoder.raw_decode(text, start)
+    return text[start:end].encode("utf-8")
+
+
+def _skip_space(text, position):
+    while text[position] in " \t\r\n":
+        position += 1
+    return position
+
+
 def _settle_environment(request, server_url):
     """Read proxy and certificate settings from the environment once.
 
@@ -295,8 +317,19 @@ class Session(object):
         self.types = {}
         self.schemas = []
 
+        if schema_cache_path is None:
+            schema_cache_path = os.environ.get("FTRACK_API_SCHEMA_CACHE_PATH")
+            if not schema_cache_path:
+                schema_cache_path = _default_schema_cache_directory()
+
         # Fetch server information and in doing so also check credentials.
-        self._server_information = self._fetch_server_information()
+        # Without a usable schema cache the schemas are needed whatever the
+        # hash says, so they come in the same request.
+        self._downloaded_schemas = None
+        cache_file = self._schema_cache_file(schema_cache_path)
+        self._server_information = self._fetch_server_information(
+            with_schemas=cache_file is None or not os.path.isfile(cache_file)
+        )
         self.check_server_compatibility()
 
         hub_headers = dict(headers or {})
@@ -321,11 +354,6 @@ class Session(object):
             )
         self._plugin_paths = [path for path in plugin_paths if path]
         self._discover_plugins(plugin_arguments=plugin_arguments)
-
-        if schema_cache_path is None:
-            schema_cache_path = os.environ.get("FTRACK_API_SCHEMA_CACHE_PATH")
-            if not schema_cache_path:
-                schema_cache_path = _default_schema_cache_directory()
 
         self.schemas = self._load_schemas(schema_cache_path)
         self.types = self._build_entity_type_classes(self.schemas)
@@ -592,10 +620,16 @@ class Session(object):
                 L("Could not connect event hub automatically: {0}", error)
             )
 
-    def _fetch_server_information(self):
-        """Return server information."""
-        result = self._call([{"action": "query_server_information"}])
-        return result[0]
+    def _fetch_server_information(self, with_schemas=False):
+        """Return server information (and keep the schemas when *with_schemas*)."""
+        operations = [{"action": "query_server_information"}]
+        if not with_schemas:
+            return self._call(operations)[0]
+        operations.append({"action": "query_schemas"})
+        response = self._send(operations)
+        information, schemas = self._call(operations, merge=False, response=response)
+        self._downloaded_schemas = (schemas, _second_element_text(response.content))
+        return information
 
     def check_server_compatibility(self):
         """Check compatibility with connected server."""
@@ -629,34 +663,42 @@ class Session(object):
             json.dumps(schemas, sort_keys=True).encode("utf-8")
         ).hexdigest()
 
+    @staticmethod
+    def _schema_cache_file(schema_cache_path):
+        """Path of the schema cache file in *schema_cache_path* (None: no caching)."""
+        if not schema_cache_path:
+            return None
+        return os.path.join(
+            os.path.abspath(os.path.expanduser(str(schema_cache_path))),
+            _SCHEMA_CACHE_FILENAME,
+        )
+
     def _load_schemas(self, schema_cache_path):
         """Load schemas, from the cache at *schema_cache_path* when valid.
 
         Set *schema_cache_path* to False to disable caching.
         """
         server_hash = self._server_information.get("schema_hash")
-        cache_file = None
+        cache_file = self._schema_cache_file(schema_cache_path)
 
-        if schema_cache_path:
-            cache_file = os.path.join(
-                os.path.abspath(os.path.expanduser(str(schema_cache_path))),
-                _SCHEMA_CACHE_FILENAME,
-            )
-            if server_hash and os.path.isfile(cache_file):
-                try:
-                    with open(cache_file, "r", encoding="utf-8") as handle:
-                        schemas = json.load(handle)
-                except Exception:
-                    self.logger.debug(
-                        L("Could not read schema cache {0!r}.", cache_file)
-                    )
-                else:
-                    if self._schema_hash(schemas) == server_hash:
-                        return schemas
+        if cache_file is not None and server_hash and os.path.isfile(cache_file):
+            try:
+                with open(cache_file, "r", encoding="utf-8") as handle:
+                    schemas = json.load(handle)
+            except Exception:
+                self.logger.debug(L("Could not read schema cache {0!r}.", cache_file))
+            else:
+                if self._schema_hash(schemas) == server_hash:
+                    return schemas
 
-        operations = [{"action": "query_schemas"}]
-        response = self._send(operations)
-        schemas = self._call(operations, merge=False, response=response)[0]
+        if self._downloaded_schemas is not None:
+            schemas, text = self._downloaded_schemas
+            self._downloaded_schemas = None
+        else:
+            operations = [{"action": "query_schemas"}]
+            response = self._send(operations)
+            schemas = self._call(operations, merge=False, response=response)[0]
+            text = _second_element_text(response.content, index=0)
 
         if cache_file is not None:
             try:
@@ -665,9 +707,7 @@ class Session(object):
                 handle, temporary_path = tempfile.mkstemp(
                     dir=directory, prefix=".schema-", suffix=".json"
                 )
-                # The answer is a one element JSON list holding the schemas:
-                # store that element's text as it came, without re-encoding.
-                text = response.content.strip()[1:-1]
+                # Stored as received, without encoding the schemas again.
                 with os.fdopen(handle, "wb") as stream:
                     stream.write(text)
                 os.replace(temporary_path, cache_file)
