@@ -367,11 +367,7 @@ class Session(object):
         )
 
         if auto_connect_event_hub:
-            thread = threading.Thread(
-                target=self._connect_event_hub, name="ftrack-event-hub-connect"
-            )
-            thread.daemon = True
-            thread.start()
+            self._event_hub._connect_in_background()
 
         self._atexit_callback = functools.partial(
             _close_session_at_exit, weakref.ref(self)
@@ -557,11 +553,10 @@ class Session(object):
         except Exception:  # pragma: no cover - defensive.
             pass
 
-        if self._event_hub.connected:
-            try:
-                self._event_hub.disconnect()
-            except ftrack_api.exception.EventHubConnectionError:
-                pass
+        try:
+            self._event_hub.disconnect()
+        except ftrack_api.exception.EventHubConnectionError:
+            pass
 
         self._closed = True
         try:
@@ -610,15 +605,6 @@ class Session(object):
         ftrack_api.plugin.discover(
             self._plugin_paths, [self], plugin_arguments or {}
         )
-
-    def _connect_event_hub(self):
-        """Connect event hub, logging failures (background thread)."""
-        try:
-            self._event_hub.connect()
-        except Exception as error:
-            self.logger.warning(
-                L("Could not connect event hub automatically: {0}", error)
-            )
 
     def _fetch_server_information(self, with_schemas=False):
         """Return server information (and keep the schemas when *with_schemas*)."""

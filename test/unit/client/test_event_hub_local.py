@@ -102,16 +102,25 @@ def test_handler_errors_do_not_stop_publishing(hub):
     assert hub.publish(Event(topic="a"), synchronous=True) == [None, "ok"]
 
 
-def test_network_not_available(hub):
-    with pytest.raises(ftrack_api.exception.EventHubConnectionError):
+def test_unreachable_server():
+    # Port 9 on loopback (discard) has no event server listening.
+    hub = ftrack_api.event.hub.EventHub("http://127.0.0.1:9", "martin", "key")
+    with pytest.raises(ftrack_api.exception.EventHubConnectionError) as error:
         hub.connect()
+    assert "127.0.0.1:9/socket.io/1/" in str(error.value)
+    assert hub.connected is False
     with pytest.raises(ftrack_api.exception.EventHubConnectionError):
         hub.publish(Event(topic="a"))
     assert hub.publish(Event(topic="a"), on_error="ignore") is None
     with pytest.raises(ftrack_api.exception.EventHubConnectionError):
         hub.disconnect()
-    with pytest.raises(ftrack_api.exception.EventHubConnectionError):
-        hub.wait(0.1)
+
+
+def test_wait_without_connection_returns_after_duration(hub):
+    calls = []
+    hub.subscribe("topic=*", calls.append)
+    hub.wait(0.05)
+    assert calls == []
 
 
 def test_publish_fills_source(hub):

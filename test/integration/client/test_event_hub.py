@@ -1,0 +1,428 @@
+"""The client's event hub connected to the local event server.
+
+Sessions exchange events through the server over real WebSockets: routing
+by subscription and target, replies, stopping, the documented examples of
+"Handling events", server-side subscription bookkeeping and the session's
+connection life cycle.
+"""
+
+import threading
+import time
+
+import pytest
+
+import ftrack_api
+import ftrack_api.event.base
+import ftrack_api.event.hub
+import ftrack_api.exception
+
+from client_helpers import unique_name
+
+Event = ftrack_api.event.base.Event
+
+pytestmark = pytest.mark.timeout(120)
+
+TIMEOUT = 10
+
+
+def wait_until(hubs, condition, what, timeout=TIMEOUT):
+    """Run the *hubs*' wait loops until *condition()* holds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting for " + what
+        for hub in hubs:
+            hub.wait(0.02)
+
+
+def server_subscriptions(server, subscriber_id):
+    """Subscription texts the server holds for *subscriber_id*."""
+    return [
+        subscriber.subscription.text
+        for subscriber in server.event_hub.subscribers()
+        if subscriber.id == subscriber_id
+    ]
+
+
+def wait_for_server_subscriber(server, subscriber_id, timeout=TIMEOUT):
+    """Wait until the server registered *subscriber_id*."""
+    deadline = time.monotonic() + timeout
+    while not server_subscriptions(server, subscriber_id):
+        assert time.monotonic() < deadline, "server never saw " + subscriber_id
+        time.sleep(0.01)
+
+
+@pytest.fixture
+def connected_session(new_session):
+    """Factory of sessions whose event hub is connected."""
+
+    def factory(**kwargs):
+        session = new_session(**kwargs)
+        session.event_hub.connect()
+        return session
+
+    return factory
+
+
+def test_connect_and_disconnect(new_session, ftrack_server):
+    session = new_session()
+    hub = session.event_hub
+    assert hub.connected is False
+
+    hub.connect()
+    assert hub.connected is True
+    with pytest.raises(ftrack_api.exception.EventHubConnectionError) as error:
+        hub.connect()
+    assert "Already connected" in str(error.value)
+    # The hub's own subscriber for replies is known to the server.
+    assert server_subscriptions(ftrack_server, hub.id) == ["topic=ftrack.meta.reply"]
+
+    hub.disconnect()
+    assert hub.connected is False
+    with pytest.raises(ftrack_api.exception.EventHubConnectionError) as error:
+        hub.disconnect()
+    assert "Not currently connected" in str(error.value)
+
+    hub.connect()
+    assert hub.connected is True
+
+
+def test_wrong_api_key_is_refused(ftrack_server):
+    hub = ftrack_api.event.hub.EventHub(
+        ftrack_server.url, ftrack_server.api_user, "not-the-key"
+    )
+    with pytest.raises(ftrack_api.exception.EventHubConnectionError) as error:
+        hub.connect()
+    assert "refused" in str(error.value)
+    assert "401" in str(error.value)
+    assert hub.connected is False
+
+
+def test_path_of_server_url_is_ignored(new_session, ftrack_server):
+    hub = ftrack_api.event.hub.EventHub(
+        ftrack_server.url + "/some/prefix",
+        ftrack_server.api_user,
+        ftrack_server.api_key,
+    )
+    hub.connect()
+    try:
+        assert hub.connected
+        assert hub.get_server_url() == ftrack_server.url
+    finally:
+        hub.disconnect()
+
+
+def test_publish_without_connection_fails_clearly(new_session):
+    hub = new_session().event_hub
+    with pytest.raises(ftrack_api.exception.EventHubConnectionError) as error:
+        hub.publish(Event(topic="my-company.some-topic"))
+    assert "not connected" in str(error.value)
+    assert hub.publish(Event(topic="my-company.some-topic"), on_error="ignore") is None
+
+
+def test_event_reaches_other_session_and_replies_come_back(connected_session, ftrack_server):
+    topic = unique_name("test-reply")
+    publisher = connected_session()
+    subscriber = connected_session()
+    received = []
+
+    def on_event(event):
+        received.append(event)
+        return {"success": True, "message": "Cool!"}
+
+    identifier = subscriber.event_hub.subscribe("topic=" + topic, on_event)
+    wait_for_server_subscriber(ftrack_server, identifier)
+
+    replies = []
+    event = Event(topic=topic, data={"key": "value", "text": "héllo"})
+    publisher.event_hub.publish(event, on_reply=replies.append)
+
+    wait_until([subscriber.event_hub, publisher.event_hub], lambda: replies, "a reply")
+    [delivered] = received
+    assert delivered["id"] == event["id"]
+    assert delivered["data"] == {"key": "value", "text": "héllo"}
+    assert delivered["source"]["id"] == publisher.event_hub.id
+    assert delivered["source"]["user"] == {"username": ftrack_server.api_user}
+    assert delivered["source"]["host"]
+
+    [reply] = replies
+    assert reply["topic"] == "ftrack.meta.reply"
+    assert reply["data"] == {"success": True, "message": "Cool!"}
+    assert reply["in_reply_to_event"] == event["id"]
+    assert reply["source"]["id"] == identifier
+
+
+def test_every_reply_reaches_on_reply(connected_session, ftrack_server):
+    topic = unique_name("many-replies")
+    publisher = connected_session()
+    subscribers = [connected_session() for _ in range(3)]
+    for number, session in enumerate(subscribers):
+        identifier = session.event_hub.subscribe(
+            "topic=" + topic, lambda event, number=number: {"number": number}
+        )
+        wait_for_server_subscriber(ftrack_server, identifier)
+
+    replies = []
+    publisher.event_hub.publish(Event(topic=topic), on_reply=replies.append)
+    hubs = [session.event_hub for session in subscribers + [publisher]]
+    wait_until(hubs, lambda: len(replies) == 3, "three replies")
+    assert sorted(reply["data"]["number"] for reply in replies) == [0, 1, 2]
+
+
+def test_server_only_forwards_subscribed_events(connected_session, ftrack_server):
+    wanted = unique_name("wanted")
+    publisher = connected_session()
+    subscriber = connected_session()
+    received = []
+    identifier = subscriber.event_hub.subscribe(
+        "topic={0}".format(wanted),
+        received.append,
+        subscriber={"id": unique_name("subscriber"), "applicationId": "maya"},
+    )
+    wait_for_server_subscriber(ftrack_server, identifier)
+    [server_side] = [
+        item for item in ftrack_server.event_hub.subscribers() if item.id == identifier
+    ]
+    assert server_side.metadata == {"id": identifier, "applicationId": "maya"}
+    assert server_side.subscription.text == "topic=" + wanted
+
+    publisher.event_hub.publish(Event(topic=unique_name("unwanted")))
+    publisher.event_hub.publish(Event(topic=wanted, data={"n": 1}))
+    wait_until([subscriber.event_hub], lambda: received, "the wanted event")
+    subscriber.event_hub.wait(0.2)
+    assert [event["topic"] for event in received] == [wanted]
+    # Nothing else was delivered to the subscribing session.
+    assert subscriber.event_hub._event_queue.qsize() == 0
+
+
+def test_targeted_event_reaches_only_its_target(connected_session, ftrack_server):
+    topic = unique_name("my-company.topic")
+    publisher = connected_session()
+    subscriber = connected_session()
+    calls = []
+    first = subscriber.event_hub.subscribe(
+        "topic=" + topic, lambda event: calls.append("first"),
+        subscriber={"id": unique_name("first")},
+    )
+    second = subscriber.event_hub.subscribe(
+        "topic=" + topic, lambda event: calls.append("second"),
+        subscriber={"id": unique_name("second")},
+    )
+    wait_for_server_subscriber(ftrack_server, first)
+    wait_for_server_subscriber(ftrack_server, second)
+
+    publisher.event_hub.publish(
+        Event(topic=topic, data={"key": "value"}, target="id={0}".format(second))
+    )
+    wait_until([subscriber.event_hub], lambda: calls, "the targeted event")
+    subscriber.event_hub.wait(0.2)
+    assert calls == ["second"]
+
+
+def test_stopped_event_skips_lower_priority_handlers(connected_session, ftrack_server):
+    topic = unique_name("test-stop-event")
+    session = connected_session()
+    calls = []
+
+    def callback_a(event):
+        calls.append("A")
+        event.stop()
+
+    session.event_hub.subscribe("topic=" + topic, callback_a, priority=10)
+    last = session.event_hub.subscribe(
+        "topic=" + topic, lambda event: calls.append("B"), priority=20
+    )
+    wait_for_server_subscriber(ftrack_server, last)
+
+    # The session receives its own event back through the server.
+    session.event_hub.publish(Event(topic=topic))
+    wait_until([session.event_hub], lambda: calls, "callback A")
+    session.event_hub.wait(0.2)
+    assert calls == ["A"]
+
+
+def test_unsubscribe_is_sent_to_server(connected_session, ftrack_server):
+    topic = unique_name("unsubscribe")
+    publisher = connected_session()
+    subscriber = connected_session()
+    received = []
+    identifier = subscriber.event_hub.subscribe("topic=" + topic, received.append)
+    wait_for_server_subscriber(ftrack_server, identifier)
+
+    subscriber.event_hub.unsubscribe(identifier)
+    deadline = time.monotonic() + TIMEOUT
+    while server_subscriptions(ftrack_server, identifier):
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+
+    publisher.event_hub.publish(Event(topic=topic))
+    subscriber.event_hub.wait(0.3)
+    assert received == []
+    with pytest.raises(ftrack_api.exception.NotFoundError):
+        subscriber.event_hub.unsubscribe(identifier)
+
+
+def test_subscription_context_manager(connected_session, ftrack_server):
+    topic = unique_name("context")
+    session = connected_session()
+    with session.event_hub.subscription("topic=" + topic, lambda event: None) as identifier:
+        wait_for_server_subscriber(ftrack_server, identifier)
+        assert session.event_hub.get_subscriber_by_identifier(identifier) is not None
+    assert session.event_hub.get_subscriber_by_identifier(identifier) is None
+    deadline = time.monotonic() + TIMEOUT
+    while server_subscriptions(ftrack_server, identifier):
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+
+
+def test_subscribers_made_before_connecting_are_announced(new_session, ftrack_server):
+    session = new_session()
+    identifier = session.event_hub.subscribe("topic=before-connect", lambda event: None)
+    assert server_subscriptions(ftrack_server, identifier) == []
+    session.event_hub.connect()
+    # connect() returns once the server confirmed the subscriptions.
+    assert server_subscriptions(ftrack_server, identifier) == ["topic=before-connect"]
+
+
+def test_auto_connect_sends_events_published_while_connecting(
+    connected_session, new_session, ftrack_server
+):
+    topic = unique_name("early")
+    listener = connected_session()
+    received = []
+    identifier = listener.event_hub.subscribe("topic=" + topic, received.append)
+    wait_for_server_subscriber(ftrack_server, identifier)
+
+    publisher = new_session(auto_connect_event_hub=True)
+    # Published right away, most likely before the connection is up.
+    publisher.event_hub.publish(Event(topic=topic, data={"early": True}))
+    wait_until([listener.event_hub], lambda: received, "the early event")
+    assert received[0]["data"] == {"early": True}
+    assert publisher.event_hub.connected
+
+
+def test_local_connected_event(new_session):
+    session = new_session()
+    seen = []
+    session.event_hub.subscribe("topic=ftrack.meta.connected", seen.append)
+    session.event_hub.connect()
+    wait_until([session.event_hub], lambda: seen, "ftrack.meta.connected")
+    assert seen[0]["source"]["id"] == session.event_hub.id
+
+
+def test_disconnect_ends_wait_in_other_thread(connected_session):
+    session = connected_session()
+    finished = threading.Event()
+
+    def waiting():
+        session.event_hub.wait()
+        finished.set()
+
+    thread = threading.Thread(target=waiting)
+    thread.daemon = True
+    thread.start()
+    session.event_hub.disconnect()
+    assert finished.wait(TIMEOUT), "wait() did not end after disconnect"
+
+
+def test_manual_reconnect_keeps_subscribers(connected_session, ftrack_server):
+    topic = unique_name("reconnect")
+    publisher = connected_session()
+    subscriber = connected_session()
+    received = []
+    identifier = subscriber.event_hub.subscribe("topic=" + topic, received.append)
+    wait_for_server_subscriber(ftrack_server, identifier)
+    before = [
+        item.connection for item in ftrack_server.event_hub.subscribers()
+        if item.id == identifier
+    ]
+
+    subscriber.event_hub.reconnect(attempts=3, delay=0.1)
+    assert subscriber.event_hub.connected
+    after = [
+        item.connection for item in ftrack_server.event_hub.subscribers()
+        if item.id == identifier
+    ]
+    assert len(after) == 1 and after != before
+
+    publisher.event_hub.publish(Event(topic=topic))
+    wait_until([subscriber.event_hub], lambda: received, "an event after reconnecting")
+
+
+def test_reconnect_fails_clearly_when_server_refuses(ftrack_server):
+    hub = ftrack_api.event.hub.EventHub(
+        ftrack_server.url, ftrack_server.api_user, "wrong"
+    )
+    with pytest.raises(ftrack_api.exception.EventHubConnectionError) as error:
+        hub.reconnect(attempts=2, delay=0)
+    assert "Failed to reconnect" in str(error.value)
+
+
+def test_update_event_for_commit_of_other_session(
+    connected_session, ftrack_session, new_project, ftrack_server
+):
+    listener = connected_session()
+    updates = []
+
+    def my_callback(event):
+        for entity in event["data"].get("entities", []):
+            if entity.get("entityId") == new_project["id"]:
+                updates.append(entity)
+
+    identifier = listener.event_hub.subscribe("topic=ftrack.update", my_callback)
+    wait_for_server_subscriber(ftrack_server, identifier)
+
+    new_project["full_name"] = "Renamed"
+    ftrack_session.commit()
+
+    wait_until([listener.event_hub], lambda: updates, "the ftrack.update event")
+    [entity] = updates
+    assert entity["action"] == "update"
+    assert entity["entityType"] == "show"
+    assert entity["entity_type"] == "Project"
+    assert "fullname" in entity["keys"] or "full_name" in entity["keys"]
+
+
+def test_custom_source_is_kept(connected_session, ftrack_server):
+    topic = unique_name("maya")
+    publisher = connected_session()
+    subscriber = connected_session()
+    received = []
+    identifier = subscriber.event_hub.subscribe(
+        "topic={0} and source.applicationId=maya".format(topic), received.append
+    )
+    wait_for_server_subscriber(ftrack_server, identifier)
+
+    publisher.event_hub.publish(
+        Event(topic=topic, data={"key": "value"}, source={"applicationId": "maya"})
+    )
+    publisher.event_hub.publish(Event(topic=topic, data={"key": "other"}))
+    wait_until([subscriber.event_hub], lambda: received, "the event from maya")
+    subscriber.event_hub.wait(0.2)
+    [event] = received
+    assert event["source"]["applicationId"] == "maya"
+    assert event["source"]["id"] == publisher.event_hub.id
+    assert event["data"] == {"key": "value"}
+
+
+def test_session_close_disconnects_hub(new_session, ftrack_server):
+    session = new_session(auto_connect_event_hub=True)
+    deadline = time.monotonic() + TIMEOUT
+    while not session.event_hub.connected:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    hub_id = session.event_hub.id
+    session.close()
+    assert session.event_hub.connected is False
+    deadline = time.monotonic() + TIMEOUT
+    while server_subscriptions(ftrack_server, hub_id):
+        assert time.monotonic() < deadline, "server kept the closed session's subscriber"
+        time.sleep(0.01)
+
+
+def test_close_right_after_auto_connect_leaves_no_connection(new_session, ftrack_server):
+    session = new_session(auto_connect_event_hub=True)
+    hub = session.event_hub
+    session.close()
+    time.sleep(0.5)
+    assert hub.connected is False
+    assert server_subscriptions(ftrack_server, hub.id) == []
