@@ -151,7 +151,7 @@ def _collections() -> Dict[Tuple[str, str], Dict[str, object]]:
         ("*", "outgoing_links"): _one_to_many(None, "from_id"),
         ("*", "members"): _one_to_many("Component", "container_id"),
         ("*", "lists"): _many_to_many("entity_id", "list_id", link_type="ListObject"),
-        ("*", "items"): _many_to_many("list_id", "entity_id", link_type="ListObject"),
+        ("List", "items"): _many_to_many("list_id", "entity_id", link_type="ListObject"),
         ("Context", "children"): _one_to_many("Context", "parent_id"),
         ("Context", "timelogs"): _one_to_many("Timelog", "context_id"),
         ("User", "timelogs"): _one_to_many("Timelog", "user_id"),

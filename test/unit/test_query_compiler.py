@@ -469,9 +469,12 @@ def test_custom_attribute_value_types(storage):
     assert ids(storage, "CustomAttributeValue where entity_id is t_anim order by value",
                key="configuration_id") == ["c_due", "c_text", "c_flag"]
     assert ids(storage, "AssetCustomAttributeValue") == []
-    with pytest.raises(UnknownAttributeError, match='"key" does not exist on type '
+    # An attribute of the subtypes can filter the base type.
+    assert ids(storage, "CustomAttributeValue where key is fstart",
+               key="entity_id") == ["sh010", "sh020"]
+    with pytest.raises(UnknownAttributeError, match='"nonsense" does not exist on type '
                                                     '"CustomAttributeValue"'):
-        ids(storage, "CustomAttributeValue where key is fstart")
+        ids(storage, "CustomAttributeValue where nonsense is fstart")
 
 
 # -- ancestors and descendants ------------------------------------------------------------
@@ -583,8 +586,8 @@ def test_ordering_errors(storage):
         ids(storage, "Task order by link")
     with pytest.raises(UnknownAttributeError):
         ids(storage, "Task order by nme")
-    with pytest.raises(UnknownAttributeError, match='"bid" does not exist on type "Context"'):
-        ids(storage, "Shot where children any (bid > 5)")
+    with pytest.raises(UnknownAttributeError, match='"budget" does not exist on type "Context"'):
+        ids(storage, "Shot where children any (budget > 5)")
 
 
 # -- errors ------------------------------------------------------------------------------------

@@ -6,13 +6,13 @@ scalars, a row (or None) for references, a list of rows for collections.
 """
 
 from collections import defaultdict
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, Iterable, List, Optional
 
 import sqlalchemy as sa
 
 from .. import families
 from ..schema import Attribute, EntityType
-from ..storage import SEQ, TYPE, chunks
+from ..storage import SEQ, TYPE, chunks, table_for
 from ..storage import now as storage_now
 
 Row = Dict[str, Any]
@@ -191,9 +191,10 @@ def applicable_configurations(loader, owner: EntityType, rows: List[Row]) -> Dic
         table.c.sort, table.c[SEQ])
     configurations = [dict(r) for r in loader.connection.execute(statement).mappings()]
     hierarchical_owner = owner.is_a("Context") or owner.name in ("Asset", "AssetVersion")
+    projects = _projects_of(loader, owner, rows)
     out: Dict[Any, List[Row]] = {}
     for row in rows:
-        project_id = _project_of(owner, row)
+        project_id = projects.get(row["id"])
         chosen: Dict[str, Row] = {}
         for config in configurations:
             if config.get("project_id") not in (None, "", project_id):
@@ -221,10 +222,38 @@ def _legacy_name(owner: EntityType) -> str:
     return families.LEGACY_NAMES.get(owner.name, owner.name.lower())
 
 
-def _project_of(owner: EntityType, row: Row) -> Optional[str]:
+def _projects_of(loader, owner: EntityType, rows: List[Row]) -> Dict[Any, Optional[str]]:
+    """The project of each row: its own, or through its asset and context."""
     if owner.name == "Project":
-        return row["id"]
-    return row.get("project_id")
+        return {row["id"]: row["id"] for row in rows}
+    if owner.name not in ("Asset", "AssetVersion"):
+        return {row["id"]: row.get("project_id") for row in rows}
+    storage = loader.storage
+    context_of = {row["id"]: row.get("context_id") for row in rows}
+    if owner.name == "AssetVersion":
+        assets = table_for(storage, "Asset")
+        asset_context = _column_map(loader, assets, assets.c.id, assets.c.context_id,
+                                    {row.get("asset_id") for row in rows})
+        context_of = {row["id"]: asset_context.get(row.get("asset_id")) for row in rows}
+    contexts = table_for(storage, "Context")
+    context_project = _column_map(loader, contexts, contexts.c.id, contexts.c.project_id,
+                                  set(context_of.values()))
+    out: Dict[Any, Optional[str]] = {}
+    for row_id, context_id in context_of.items():
+        # A context without a project id is the project itself.
+        out[row_id] = context_project.get(context_id) or context_id
+    return out
+
+
+def _column_map(loader, table: sa.Table, key: sa.Column, value: sa.Column,
+                keys: Iterable[Any]) -> Dict[Any, Any]:
+    """``key -> value`` of *table* for *keys*, read in batches."""
+    wanted = [item for item in keys if item is not None]
+    out: Dict[Any, Any] = {}
+    for batch in chunks(wanted, 900):
+        for found, mapped in loader.connection.execute(sa.select(key, value).where(key.in_(batch))):
+            out[found] = mapped
+    return out
 
 
 @computes("custom_attributes")

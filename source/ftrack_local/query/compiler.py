@@ -321,11 +321,34 @@ class _Compiler:
     # -- attributes and values ---------------------------------------------
 
     def attribute(self, entity_type: EntityType, name: str) -> Attribute:
+        """*entity_type*'s attribute *name*, or that of its subtypes stored with it.
+
+        ``Appointment where resource.username is "…"`` filters on an attribute
+        only users have: rows of other subtypes simply do not match.
+        """
         attribute = entity_type.attributes.get(name)
+        if attribute is None:
+            attribute = self.subtype_attribute(entity_type, name)
         if attribute is None:
             raise UnknownAttributeError('Attribute "{0}" does not exist on type "{1}".'.format(
                 name, entity_type.name))
         return attribute
+
+    def subtype_attribute(self, entity_type: EntityType, name: str) -> Optional[Attribute]:
+        """The attribute *name* that the subtypes sharing *entity_type*'s table agree on."""
+        found = []
+        for subtype_name in entity_type.subtypes:
+            subtype = self.schema.get(subtype_name)
+            candidate = subtype.attributes.get(name)
+            if candidate is not None and subtype.table == entity_type.table:
+                found.append(candidate)
+        if not found:
+            return None
+        first = found[0]
+        if any((item.kind, item.column, item.relation) != (first.kind, first.column, first.relation)
+               for item in found[1:]):
+            return None
+        return first
 
     def key_alias(self, attribute: Attribute, rest: ast.Path) -> Optional[Attribute]:
         """For ``<reference>.id``: the owner's key column as a string attribute, else None."""
