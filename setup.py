@@ -30,6 +30,8 @@ SERVER_REQUIRES = [
     "SQLAlchemy>=2,<3",
     "aiohttp>=3.9,<4",
 ]
+#: An ffmpeg binary for media encoding and thumbnails when none is on PATH.
+MEDIA_REQUIRES = ["imageio-ffmpeg>=0.4"]
 
 setup(
     name="ftrack-python-api",
@@ -77,7 +79,10 @@ setup(
     extras_require={
         "server": SERVER_REQUIRES,
         "postgres": ["psycopg[binary]>=3"],
+        "doc": ["sphinx>=7"],
+        "media": MEDIA_REQUIRES,
         "test": SERVER_REQUIRES
+        + MEDIA_REQUIRES
         + [
             "pytest>=7",
             "pytest-timeout",

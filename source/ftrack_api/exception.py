@@ -10,6 +10,8 @@ import collections.abc
 import string
 import traceback
 
+import requests.exceptions
+
 
 _FORMATTER = string.Formatter()
 
@@ -202,6 +204,25 @@ class ServerError(Error):
     """Raised when the server answers a request with an error."""
 
     default_message = "Server reported error processing request."
+
+
+class ServerConnectionError(ServerError, requests.exceptions.ConnectionError):
+    """Raised when the server cannot be reached or the connection drops.
+
+    It is also a :class:`requests.exceptions.ConnectionError`, so code that
+    catches the errors of :mod:`requests` keeps working.
+    """
+
+    default_message = "Could not connect to the server."
+
+
+class ServerTimeoutError(ServerError, requests.exceptions.Timeout):
+    """Raised when the server does not answer within the session's timeout.
+
+    It is also a :class:`requests.exceptions.Timeout`.
+    """
+
+    default_message = "The server did not answer in time."
 
 
 class ServerCompatibilityError(ServerError):

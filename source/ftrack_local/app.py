@@ -1,4 +1,5 @@
-"""The aiohttp application: ``POST /api`` and a small index page.
+"""The aiohttp application: ``POST /api``, a small index page and the
+component endpoints (:mod:`ftrack_local.components.routes`).
 
 Everything that may block (authentication, the backend call, JSON decoding
 and encoding of possibly large payloads) runs in a thread pool owned by the
@@ -62,6 +63,10 @@ def make_app(backend: Any, extra_routes: Iterable[web.AbstractRouteDef] = (),
         web.post("/api", handle_api),
         web.get("/", handle_index),
     ])
+    # Imported here: the component routes use this module's application keys.
+    from .components import routes as component_routes
+
+    component_routes.install(app)
     app.add_routes(list(extra_routes))
     for extension in extensions:
         extension(app)

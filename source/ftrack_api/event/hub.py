@@ -395,11 +395,13 @@ class EventHub(object):
         with self._connection_lock:
             if connection is not self._connection:
                 return
+            if not self._stop_reconnecting.is_set():
+                self._connecting = True
             self._connection_initialised = False
             self._connection = None
+            connection.close()
             if self._stop_reconnecting.is_set():
                 return
-            self._connecting = True
 
         self.logger.warning(
             L("Lost connection to the event server ({0}); reconnecting.", reason)
@@ -466,7 +468,6 @@ class EventHub(object):
             self._queue_local_event(_CONNECTED_TOPIC)
 
         elif packet_type == transport.DISCONNECT:
-            connection.close()
             self._on_connection_lost(connection, "disconnected by the server")
 
         elif packet_type == transport.ERROR:
@@ -587,7 +588,8 @@ class EventHub(object):
         """Tell the event server about *subscriber* when connected.
 
         *confirmation* is an optional :class:`threading.Event` set once the
-        server answered.
+        server answered; it is given while the connection is set up, and the
+        subscription is then sent ahead of waiting events.
         """
         if not self.connected:
             if confirmation is not None:
@@ -613,6 +615,7 @@ class EventHub(object):
                 subscription=str(subscriber.subscription),
             ),
             on_ack=on_ack,
+            immediately=confirmation is not None,
         )
 
     def unsubscribe(self, subscriber_identifier):
@@ -704,26 +707,30 @@ class EventHub(object):
     def _publish(self, event, on_ack=None):
         """Send *event* to the event server, or keep it until connected.
 
-        *on_ack* is called with the server's answer to the event.
+        *on_ack* is called with the server's answer to the event. Events
+        keep their order: while earlier ones wait for the connection, later
+        ones wait behind them.
         """
         frame_payload = encode_event(event)
         if on_ack is None:
             on_ack = self._check_publish_ack
         connection = self._connection
         if connection is not None and self._connection_initialised:
-            try:
-                self._send_event(connection, frame_payload, on_ack)
-                return
-            except ftrack_api.exception.EventHubConnectionError:
-                if not self._connecting:
-                    raise
-        if not self._connecting:
+            if not self._waiting_events:
+                try:
+                    self._send_event(connection, frame_payload, on_ack)
+                    return
+                except ftrack_api.exception.EventHubConnectionError:
+                    if self._stop_reconnecting.is_set():
+                        raise
+                    # The connection is dropping: the event waits for the
+                    # reconnection instead.
+        elif not self._connecting:
             raise ftrack_api.exception.EventHubConnectionError(
                 "Cannot publish event asynchronously as the event hub is "
                 "not connected to the event server."
             )
         self._waiting_events.append((frame_payload, on_ack))
-        # The connection may have come up meanwhile.
         if self.connected and not self._connecting:
             self._flush_waiting_events()
 
@@ -751,12 +758,20 @@ class EventHub(object):
                     return
                 self._waiting_events.popleft()
 
-    def _send_meta_event(self, topic, data, on_ack=None):
-        """Send a meta event (subscribe, unsubscribe) to the server."""
+    def _send_meta_event(self, topic, data, on_ack=None, immediately=False):
+        """Send a meta event (subscribe, unsubscribe) to the server.
+
+        With *immediately* the event goes out at once, ahead of the events
+        waiting for the connection (used while the connection is set up).
+        """
         event = ftrack_api.event.base.Event(topic=topic, data=data)
         self._prepare_event(event)
+        on_ack = on_ack or self._check_meta_ack
         try:
-            self._publish(event, on_ack=on_ack or self._check_meta_ack)
+            if immediately:
+                self._send_event(self._connection, encode_event(event), on_ack)
+            else:
+                self._publish(event, on_ack=on_ack)
         except ftrack_api.exception.EventHubConnectionError as error:
             self.logger.debug(L("Could not send {0}: {1}", topic, error))
 

@@ -4,18 +4,24 @@ Each action receives the :class:`Request` (the open transaction and who is
 asking) and the operation object, and returns the result element.
 """
 
+import contextlib
+import json
 import secrets
 import uuid
-from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Optional
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, Iterator, List, Optional
 
 import sqlalchemy as sa
 
+from ..components import jobs, media
+from ..components.service import WIDGET_NAMES, service_for
+from ..components.store import StoreError
 from ..errors import ApiError, InvalidActionError, NotFoundError, ValidationError
 from ..query import parse
 from ..query.compiler import compile_select
 from ..schema import EntityType
-from ..storage import Storage
+from ..storage import Storage, now
+from ..values import encode_datetime
 from .loader import Loader, projection_tree
 from .writer import Writer
 
@@ -33,6 +39,8 @@ class Request:
     loader: Loader
     username: str
     user_id: Optional[str]
+    #: Called once the request's transaction has committed (never after a rollback).
+    after_commit: List[Callable[[], None]] = field(default_factory=list)
 
 
 def action(name: str):
@@ -174,3 +182,136 @@ def _name_operation(error: ApiError, index: int, operation: Any) -> ApiError:
         if "Invalid action" not in error.content:
             error.content = "{0} (operation {1}: {2})".format(error.content, index + 1, label)
     return error
+
+
+# -- components, media, jobs and invitations (PROTOCOL 2.9-2.16) -----------------
+
+@contextlib.contextmanager
+def _component_input() -> Iterator[None]:
+    """Report refused storage input in the ftrack error envelope."""
+    try:
+        yield
+    except StoreError as error:
+        if error.status == 404:
+            raise NotFoundError(error.message) from None
+        raise ValidationError(error.message) from None
+    except ValueError as error:
+        raise ValidationError(str(error)) from None
+
+
+@action("get_upload_metadata")
+def get_upload_metadata(request: Request, operation: dict) -> dict:
+    with _component_input():
+        return service_for(request.backend).upload_metadata(
+            operation.get("component_id"), operation.get("file_name"),
+            operation.get("file_size"), operation.get("checksum"), operation.get("parts"))
+
+
+@action("complete_multipart_upload")
+def complete_multipart_upload(request: Request, operation: dict) -> dict:
+    component_id = _required(operation, "component_id")
+    upload_id = _required(operation, "upload_id")
+    parts = operation.get("parts")
+    if not isinstance(parts, list) or not all(
+            isinstance(part, dict) and isinstance(part.get("part_number"), int)
+            and isinstance(part.get("e_tag"), str) for part in parts):
+        raise ValidationError('Operation "complete_multipart_upload" needs "parts", a list of '
+                              'objects with a "part_number" (integer) and an "e_tag" (text).')
+    service = service_for(request.backend)
+    with _component_input():
+        service.store.complete_multipart(
+            upload_id, component_id, [(part["part_number"], part["e_tag"]) for part in parts])
+    return {"action": "complete_multipart_upload", "component_id": component_id,
+            "url": service.component_url("get", component_id, request.username,
+                                         request.loader.api_key)}
+
+
+@action("encode_media")
+def encode_media(request: Request, operation: dict) -> dict:
+    service = service_for(request.backend)
+    with _component_input():
+        return media.start_encoding(request, operation, service.store, service.encoder)
+
+
+@action("get_widget_url")
+def get_widget_url(request: Request, operation: dict) -> dict:
+    name = operation.get("name")
+    if name not in WIDGET_NAMES:
+        raise ValidationError('Unknown widget {0!r}: use one of {1}.'.format(
+            name, ", ".join(WIDGET_NAMES)))
+    theme = operation.get("theme")
+    if theme not in ("light", "dark"):
+        theme = "dark"
+    entity_type_name, entity_key = None, None
+    if operation.get("entity_type") is not None or operation.get("entity_key") is not None:
+        entity_type = _entity_type(request, operation)
+        entity_key = _key(operation)
+        _existing(request, entity_type, entity_key)
+        entity_type_name = entity_type.name
+    url = service_for(request.backend).widget_url(name, theme, request.username,
+                                                  entity_type_name, entity_key)
+    return {"widget_url": url}
+
+
+def _existing(request: Request, entity_type: EntityType, entity_key: List[Any]) -> dict:
+    """The row of the entity *entity_key* (single primary key), else NotFoundError."""
+    if len(entity_type.primary_key) != 1 or len(entity_key) != 1:
+        raise ValidationError('Expected one primary key value for "{0}".'.format(entity_type.name))
+    rows = request.loader.fetch(entity_type, entity_type.primary_key[0], entity_key)
+    if not rows:
+        raise NotFoundError('{0} "{1}" does not exist.'.format(entity_type.name, entity_key[0]))
+    return rows[0]
+
+
+@action("send_user_invite")
+def send_user_invite(request: Request, operation: dict) -> dict:
+    user_id = _required(operation, "user_id")
+    user = _existing(request, request.storage.schema.types["User"], [user_id])
+    if not user.get("email"):
+        raise ValidationError('User "{0}" has no email address to send an invitation to.'.format(
+            user.get("username")))
+    outbox = service_for(request.backend).outbox
+    details = {"user_id": user_id, "username": user.get("username"),
+               "invited_by": request.username}
+    request.after_commit.append(lambda: outbox.send("user_invite", user["email"], **details))
+    return {"sent": True}
+
+
+@action("send_review_session_invite")
+def send_review_session_invite(request: Request, operation: dict) -> dict:
+    invitee_id = _required(operation, "review_session_invitee_id")
+    invitee = _existing(request, request.storage.schema.types["ReviewSessionInvitee"],
+                        [invitee_id])
+    if not invitee.get("email"):
+        raise ValidationError('Review session invitee "{0}" has no email address.'.format(
+            invitee_id))
+    request.writer.update("ReviewSessionInvitee", [invitee_id], {"last_sent_at": encode_datetime(now())})
+    outbox = service_for(request.backend).outbox
+    details = {"review_session_invitee_id": invitee_id, "name": invitee.get("name"),
+               "review_session_id": invitee.get("review_session_id"),
+               "invited_by": request.username}
+    request.after_commit.append(
+        lambda: outbox.send("review_session_invite", invitee["email"], **details))
+    return {"sent": True}
+
+
+#: ``delayed_job`` types this server knows, and why they cannot run here.
+DELAYED_JOBS = {
+    "SYNC_USERS_LDAP": (jobs.SYNC_USERS_LDAP_JOB, "Synchronise users with LDAP",
+                        "LDAP is not configured on this server: no users were synchronised."),
+}
+
+
+@action("delayed_job")
+def delayed_job(request: Request, operation: dict) -> dict:
+    job_type = _required(operation, "job_type")
+    known = DELAYED_JOBS.get(job_type)
+    if known is None:
+        raise ValidationError('Unknown delayed job type {0!r}: this server knows {1}.'.format(
+            job_type, ", ".join(sorted(DELAYED_JOBS))))
+    stored_type, description, error = known
+    data = {"__entity_type__": "Job", "type": stored_type, "status": jobs.FAILED,
+            "user_id": request.user_id,
+            "data": json.dumps({"description": description, "error": error})}
+    row_type, row = request.writer.create("Job", data)
+    return {"action": "delayed_job", "data": request.loader.serialize_full(row_type, row, data)}

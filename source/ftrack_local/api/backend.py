@@ -164,6 +164,11 @@ class Backend:
             changes = request.writer.changes
             if changes and self.commit_listeners:
                 self._notify(changes, connection, username, user_id)
+            for callback in request.after_commit:
+                try:
+                    callback()
+                except Exception:  # noqa: BLE001 - the request has succeeded regardless
+                    log.exception("An after-commit callback failed")
             return results
 
     def _notify(self, changes: List[Any], connection: sa.Connection, username: str,

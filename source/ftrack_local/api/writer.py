@@ -24,6 +24,7 @@ rows for ``delete``, doing what a real ftrack server does implicitly
 The writer never commits: the caller owns the transaction.
 """
 
+import datetime
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Set, Tuple
 import sqlalchemy as sa
 
 from .. import families
+from ..components import jobs
 from ..errors import (DuplicateEntryError, ImmutableAttributeError, IntegrityError, NotFoundError,
                       UnknownAttributeError, UnknownEntityTypeError, ValidationError)
 from ..schema import Attribute, EntityType
@@ -335,6 +337,8 @@ class Writer:
                                               'changed.'.format(plan.immutable[column], requested.name))
             changes[column] = value
 
+        if row_type.is_a("Job"):
+            jobs.check_job_changes(row, changes)
         new_type = self._retype(row_type, row, changes)
         if new_type is not row_type:
             changes[TYPE] = new_type.name
@@ -1199,6 +1203,26 @@ def _derive_user(writer: Writer, plan: _Plan, values: Dict[str, Any]) -> None:
 def _derive_job(writer: Writer, plan: _Plan, values: Dict[str, Any]) -> None:
     if values.get("user_id") is None:
         values["user_id"] = writer.user_id
+    jobs.check_new_job(values)
+
+
+def _derive_review_session(writer: Writer, plan: _Plan, values: Dict[str, Any]) -> None:
+    """A review session runs from now for a day unless its dates are given."""
+    if values.get("start_date") is None:
+        values["start_date"] = now()
+    if values.get("end_date") is None:
+        start = values["start_date"]
+        if isinstance(start, datetime.datetime):
+            values["end_date"] = start + datetime.timedelta(days=1)
+        else:
+            values["end_date"] = start
+
+
+def _derive_custom_attribute_configuration(writer: Writer, plan: _Plan,
+                                           values: Dict[str, Any]) -> None:
+    """Types that need no options get an empty JSON configuration."""
+    if values.get("config") is None:
+        values["config"] = "{}"
 
 
 #: (base type, derivation) applied in order to new rows of the type and its subtypes.
@@ -1209,6 +1233,8 @@ DERIVATIONS: Tuple[Tuple[str, Callable], ...] = (
     ("Timer", _derive_timer),
     ("User", _derive_user),
     ("Job", _derive_job),
+    ("ReviewSession", _derive_review_session),
+    ("CustomAttributeConfiguration", _derive_custom_attribute_configuration),
 )
 
 

@@ -1,0 +1,11 @@
+"""Component data, media encoding and server jobs (PROTOCOL 2.9–2.16, 7).
+
+* :mod:`.store` — blobs of the ``ftrack.server`` location in the data dir;
+* :mod:`.tokens` — signed, expiring tokens for upload and widget URLs;
+* :mod:`.ffmpeg` — finding and running ffmpeg;
+* :mod:`.media` — ``encode_media`` jobs run in the background;
+* :mod:`.jobs` — the rules for ``Job`` rows;
+* :mod:`.outbox` — invitations the server would mail, kept as files;
+* :mod:`.service` — the above bound to one backend;
+* :mod:`.routes` — the HTTP endpoints under ``/component/`` and ``/widget/``.
+"""

@@ -1,0 +1,278 @@
+"""``encode_media``: server jobs turning a stored component into review media.
+
+The action (:func:`start_encoding`) runs inside the request: it checks its
+input, writes a queued ``Job`` whose ``data`` already holds the output plan
+(PROTOCOL 7.8) and, once the request has committed, hands the work to the
+:class:`MediaEncoder`. The encoder runs ffmpeg in a background thread and
+changes the job through ordinary API batches (``Backend.call``), so every
+step is a committed request that publishes ``ftrack.update`` like any other:
+``queued`` → ``running`` → ``done`` (or ``failed`` with ``data.error``).
+
+A finished job owns one ``FileComponent`` per output, stored in
+``ftrack.server`` and attached through ``JobComponent`` rows; with a version
+the outputs belong to it and the image becomes its thumbnail; without
+``keep_original`` the source component and its data are deleted.
+"""
+
+import json
+import logging
+import os
+import secrets
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional
+
+from .. import seed
+from ..errors import ApiError, NotFoundError, ValidationError
+from ..storage import TYPE
+from . import ffmpeg, jobs
+from .store import BlobStore, StoreError
+
+log = logging.getLogger(__name__)
+
+VIDEO_FORMAT = "video/mp4"
+IMAGE_FORMAT = "image/jpeg"
+#: Output format -> (component name, file type).
+OUTPUT_COMPONENTS = {
+    VIDEO_FORMAT: ("ftrackreview-mp4", ".mp4"),
+    IMAGE_FORMAT: ("ftrackreview-image", ".jpg"),
+}
+#: File types encoded as a single image (anything else is treated as video).
+IMAGE_FILE_TYPES = frozenset((
+    ".jpg", ".jpeg", ".png", ".tif", ".tiff", ".exr", ".bmp", ".gif", ".dpx", ".tga",
+    ".webp", ".psd", ".hdr", ".jp2", ".sgi", ".ppm"))
+
+
+def output_formats(file_type: Optional[str]) -> List[str]:
+    """The formats produced for a source of *file_type* (an image is always among them)."""
+    extension = (file_type or "").strip().lower()
+    if extension and not extension.startswith("."):
+        extension = "." + extension
+    if extension in IMAGE_FILE_TYPES:
+        return [IMAGE_FORMAT]
+    return [VIDEO_FORMAT, IMAGE_FORMAT]
+
+
+@dataclass
+class EncodeTask:
+    """One accepted encoding: what the background run needs."""
+
+    job_id: str
+    username: str
+    source_component_id: str
+    version_id: Optional[str]
+    keep_original: bool
+    plan: Dict[str, Any]
+
+
+def start_encoding(request: Any, operation: dict, store: BlobStore,
+                   encoder: "MediaEncoder") -> Dict[str, str]:
+    """Validate an ``encode_media`` operation and queue its job; return ``{"job_id"}``."""
+    component_id = operation.get("component_id")
+    if not isinstance(component_id, str) or not component_id:
+        raise ValidationError('Operation "encode_media" needs "component_id", the id of a '
+                              'FileComponent in the ftrack.server location.')
+    version_id = operation.get("version_id")
+    if version_id is not None and not isinstance(version_id, str):
+        raise ValidationError('"version_id" of "encode_media" must be an AssetVersion id or null.')
+    keep_original = operation.get("keep_original", True)
+    if not isinstance(keep_original, bool):
+        raise ValidationError('"keep_original" of "encode_media" must be true or false.')
+
+    schema = request.storage.schema
+    components = request.loader.fetch(schema.types["Component"], "id", [component_id])
+    if not components:
+        raise NotFoundError('Component "{0}" does not exist.'.format(component_id))
+    source = components[0]
+    if source.get(TYPE) not in (None, "FileComponent"):
+        raise ValidationError('Component "{0}" is a {1}: only a FileComponent can be '
+                              'encoded.'.format(component_id, source.get(TYPE)))
+    if not store.exists(component_id):
+        raise ValidationError('Component "{0}" has no data in the ftrack.server location: '
+                              'upload it there before encoding.'.format(component_id))
+    if version_id is not None and not request.loader.fetch(
+            schema.types["AssetVersion"], "id", [version_id]):
+        raise NotFoundError('AssetVersion "{0}" does not exist.'.format(version_id))
+
+    plan = {
+        "source_component_id": component_id,
+        "keep_original": keep_original,
+        "output": [{"format": name, "component_id": _new_id()}
+                   for name in output_formats(source.get("file_type"))],
+    }
+    _, job = request.writer.create("Job", {
+        "__entity_type__": "Job", "type": jobs.ENCODE_MEDIA_JOB, "status": jobs.QUEUED,
+        "user_id": request.user_id, "data": json.dumps(plan)})
+    task = EncodeTask(job_id=job["id"], username=request.username,
+                      source_component_id=component_id, version_id=version_id,
+                      keep_original=keep_original, plan=plan)
+    request.after_commit.append(lambda: encoder.submit(task))
+    return {"job_id": job["id"]}
+
+
+def _new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class MediaEncoder:
+    """Runs encoding jobs one at a time in a background thread."""
+
+    def __init__(self, backend: Any, store: BlobStore, max_workers: int = 1):
+        self.backend = backend
+        self.store = store
+        self._executor = ThreadPoolExecutor(max_workers=max_workers,
+                                            thread_name_prefix="ftrack-local-media")
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def submit(self, task: EncodeTask) -> None:
+        """Queue *task* (after its job has been committed)."""
+        with self._lock:
+            if self._closed:
+                log.warning("Media encoder stopped: job %s stays queued", task.job_id)
+                return
+            self._executor.submit(self._run_logged, task)
+
+    def close(self) -> None:
+        """Let the running job finish, drop queued ones and stop the thread."""
+        with self._lock:
+            self._closed = True
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+    def fail_interrupted(self) -> int:
+        """Mark encoding jobs left queued or running by an earlier run as failed.
+
+        Called when the server starts (no job of this run exists yet); returns
+        how many jobs were marked.
+        """
+        username = getattr(self.backend, "api_user", None) or "admin"
+        [found] = self.backend.call([{"action": "query", "expression": (
+            'select id, data from Job where type is "{0}" and status in ("{1}", "{2}")'.format(
+                jobs.ENCODE_MEDIA_JOB, jobs.QUEUED, jobs.RUNNING))}], username)
+        operations = []
+        for job in found["data"]:
+            try:
+                data = json.loads(job.get("data") or "{}")
+            except ValueError:
+                data = {}
+            data.update(description="Encoding failed",
+                        error="The server stopped before the job finished.")
+            operations.append(_update("Job", job["id"], {"status": jobs.FAILED,
+                                                         "data": json.dumps(data)}))
+        if operations:
+            self.backend.call(operations, username)
+        return len(operations)
+
+    def _run_logged(self, task: EncodeTask) -> None:
+        try:
+            self.run(task)
+        except Exception:  # noqa: BLE001 - one job must not stop the encoder
+            log.exception("Encoding job %s failed unexpectedly", task.job_id)
+
+    # -- one job -----------------------------------------------------------------
+
+    def run(self, task: EncodeTask) -> None:
+        """Encode *task*'s source and record the outcome on its job."""
+        try:
+            self._set_job(task, jobs.RUNNING, dict(task.plan, description="Encoding media"))
+        except NotFoundError:
+            log.info("Encoding job %s vanished before it started", task.job_id)
+            return
+        produced: List[str] = []
+        try:
+            outputs = self._encode(task, produced)
+            self._publish(task, outputs)
+        except (ffmpeg.FfmpegError, ApiError, StoreError, OSError) as error:
+            for component_id in produced:
+                self.store.remove(component_id)
+            message = getattr(error, "content", None) or str(error)
+            log.warning("Encoding job %s failed: %s", task.job_id, message)
+            try:
+                self._set_job(task, jobs.FAILED, dict(
+                    task.plan, description="Encoding failed", error=message))
+            except NotFoundError:
+                log.info("Encoding job %s was deleted while it ran", task.job_id)
+            return
+        if not task.keep_original:
+            self.store.remove(task.source_component_id)
+
+    def _set_job(self, task: EncodeTask, status: str, data: Dict[str, Any]) -> None:
+        self.backend.call([_update("Job", task.job_id, {
+            "status": status, "data": json.dumps(data)})], task.username)
+
+    def _encode(self, task: EncodeTask, produced: List[str]) -> List[Dict[str, Any]]:
+        """Run ffmpeg for every planned output; return their descriptions."""
+        source = self.store.existing_path(task.source_component_id)
+        executable = ffmpeg.require_ffmpeg()
+        info = ffmpeg.probe(executable, source)
+        outputs = []
+        for output in task.plan["output"]:
+            name, file_type = OUTPUT_COMPONENTS[output["format"]]
+            temporary = os.path.join(self.store.incoming_dir,
+                                     secrets.token_hex(16) + file_type)
+            try:
+                if output["format"] == VIDEO_FORMAT:
+                    ffmpeg.encode_mp4(executable, source, temporary)
+                    encoded = ffmpeg.probe(executable, temporary)
+                    frames = encoded.frame_count or info.frame_count or 1
+                    meta = {"frameIn": 0, "frameOut": frames - 1,
+                            "frameRate": encoded.frame_rate or info.frame_rate}
+                else:
+                    ffmpeg.scale_image(executable, source, temporary)
+                    meta = {"format": "image"}
+                size = os.path.getsize(temporary)
+                self.store.adopt(output["component_id"], temporary)
+            finally:
+                if os.path.exists(temporary):
+                    os.unlink(temporary)
+            produced.append(output["component_id"])
+            outputs.append({"component_id": output["component_id"], "name": name,
+                            "file_type": file_type, "size": size, "meta": meta})
+        return outputs
+
+    def _publish(self, task: EncodeTask, outputs: List[Dict[str, Any]]) -> None:
+        """Create the output components and finish the job, in one batch."""
+        operations: List[Dict[str, Any]] = []
+        for output in outputs:
+            component = {"id": output["component_id"], "name": output["name"],
+                         "file_type": output["file_type"], "size": output["size"],
+                         "system_type": "file"}
+            if task.version_id is not None:
+                component["version_id"] = task.version_id
+            operations += [
+                _create("FileComponent", component),
+                _create("ComponentLocation", {
+                    "component_id": output["component_id"],
+                    "location_id": seed.SERVER_LOCATION_ID,
+                    "resource_identifier": output["component_id"]}),
+                _create("Metadata", {
+                    "parent_id": output["component_id"], "parent_type": "FileComponent",
+                    "key": "ftr_meta", "value": json.dumps(output["meta"])}),
+                _create("JobComponent", {"job_id": task.job_id,
+                                         "component_id": output["component_id"]}),
+            ]
+        image = next((o for o in outputs if o["name"] == OUTPUT_COMPONENTS[IMAGE_FORMAT][0]), None)
+        if task.version_id is not None and image is not None:
+            operations.append(_update("AssetVersion", task.version_id,
+                                      {"thumbnail_id": image["component_id"]}))
+        if not task.keep_original:
+            operations.append({"action": "delete", "entity_type": "FileComponent",
+                               "entity_key": [task.source_component_id]})
+        operations.append(_update("Job", task.job_id, {
+            "status": jobs.DONE, "data": json.dumps(dict(task.plan, description="Media encoded"))}))
+        self.backend.call(operations, task.username)
+
+
+def _create(entity_type: str, data: Dict[str, Any]) -> Dict[str, Any]:
+    operation: Dict[str, Any] = {"action": "create", "entity_type": entity_type,
+                                 "entity_data": dict(data, __entity_type__=entity_type)}
+    if "id" in data:
+        operation["entity_key"] = [data["id"]]
+    return operation
+
+
+def _update(entity_type: str, entity_id: str, data: Dict[str, Any]) -> Dict[str, Any]:
+    return {"action": "update", "entity_type": entity_type, "entity_key": [entity_id],
+            "entity_data": dict(data, __entity_type__=entity_type)}

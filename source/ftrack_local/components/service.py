@@ -1,0 +1,145 @@
+"""The component services of one backend: blob store, tokens, encoder, outbox.
+
+:func:`service_for` returns the one :class:`ComponentService` of a backend,
+made on first use from the backend's data dir, so actions and HTTP handlers
+share it without any extra wiring.
+"""
+
+import os
+import threading
+import urllib.parse
+from typing import Any, Dict, List, Optional
+
+from . import tokens
+from .media import MediaEncoder
+from .outbox import Outbox
+from .store import BlobStore, StoreError, check_identifier, decode_md5
+
+STORE_FOLDER = "components"
+OUTBOX_FOLDER = "outbox"
+SECRET_FILE = "secret"
+
+UPLOAD_PURPOSE = "upload"
+PART_PURPOSE = "upload-part"
+WIDGET_PURPOSE = "widget"
+#: Widgets ``get_widget_url`` can point to.
+WIDGET_NAMES = ("info", "tasks", "tasks_browser")
+#: Seconds an upload URL stays usable.
+UPLOAD_LIFETIME = 24 * 3600
+#: Seconds a widget URL stays usable.
+WIDGET_LIFETIME = 6 * 60
+
+_ATTRIBUTE = "_component_service"
+_LOCK = threading.Lock()
+
+
+class ComponentService:
+    """Everything the component endpoints and actions of one backend use."""
+
+    def __init__(self, backend: Any):
+        self.backend = backend
+        root = os.path.join(backend.data_dir, STORE_FOLDER)
+        self.store = BlobStore(root)
+        self.signer = tokens.TokenSigner(tokens.load_secret(os.path.join(root, SECRET_FILE)))
+        self.outbox = Outbox(os.path.join(backend.data_dir, OUTBOX_FOLDER))
+        self.encoder = MediaEncoder(backend, self.store)
+
+    @property
+    def server_url(self) -> str:
+        return (getattr(self.backend, "server_url", "") or "").rstrip("/")
+
+    def close(self) -> None:
+        """Stop background work (the running encoding finishes first)."""
+        self.encoder.close()
+
+    def forget_removed(self, changes: List[Any], connection: Any, username: str,
+                       user_id: Optional[str]) -> None:
+        """Backend commit listener: drop the stored data of deleted components."""
+        schema = self.backend.schema
+        removed: Dict[str, None] = {}
+        for action, type_name, key, _ in changes:
+            entity_type = schema.types.get(type_name)
+            component_id = key.get("id")
+            if entity_type is None or not entity_type.is_a("Component") or \
+                    not isinstance(component_id, str):
+                continue
+            if action == "remove":
+                removed[component_id] = None
+            elif action == "add":
+                removed.pop(component_id, None)
+        for component_id in removed:
+            try:
+                self.store.remove(component_id)
+            except StoreError:
+                pass  # an id the store never accepted has no data
+
+    # -- URLs --------------------------------------------------------------------
+
+    def component_url(self, purpose: str, component_id: str, username: str,
+                      api_key: str) -> str:
+        """``<server>/component/<purpose>?id=…&username=…&apiKey=…`` (PROTOCOL 7.4)."""
+        return "{0}/component/{1}?{2}".format(self.server_url, purpose, urllib.parse.urlencode(
+            {"id": component_id, "username": username, "apiKey": api_key}))
+
+    def upload_metadata(self, component_id: Any, file_name: Any, file_size: Any,
+                        checksum: Any, parts: Any = None) -> Dict[str, Any]:
+        """The answer of ``get_upload_metadata`` (single or multi-part form)."""
+        check_identifier(component_id)
+        if file_size is not None and (isinstance(file_size, bool) or not isinstance(file_size, int)
+                                      or file_size < 0):
+            raise ValueError("file_size must be a number of bytes (0 or more), not {0!r}.".format(
+                file_size))
+        if checksum is not None and not isinstance(checksum, str):
+            raise ValueError("checksum must be the base64 MD5 digest text or null.")
+        digest = decode_md5(checksum)
+        if parts is not None:
+            return self._multipart_metadata(component_id, file_size, digest, parts)
+        token = self.signer.issue(UPLOAD_PURPOSE, UPLOAD_LIFETIME, id=component_id,
+                                  size=file_size, md5=checksum or None,
+                                  name=file_name if isinstance(file_name, str) else None)
+        headers = {"Content-Type": "application/octet-stream"}
+        if file_size is not None:
+            headers["Content-Length"] = str(file_size)
+        if checksum:
+            headers["Content-MD5"] = checksum
+        return {"url": self._upload_url(token), "headers": headers, "component_id": component_id}
+
+    def _multipart_metadata(self, component_id: str, file_size: Optional[int],
+                            digest: Optional[bytes], parts: Any) -> Dict[str, Any]:
+        upload_id = self.store.start_multipart(component_id, parts, file_size, digest)
+        urls: List[Dict[str, Any]] = []
+        for number in range(1, parts + 1):
+            token = self.signer.issue(PART_PURPOSE, UPLOAD_LIFETIME, id=component_id,
+                                      upload_id=upload_id, part=number)
+            urls.append({"part_number": number, "signed_url": self._upload_url(token)})
+        return {"component_id": component_id, "upload_id": upload_id, "urls": urls}
+
+    def _upload_url(self, token: str) -> str:
+        return "{0}/component/upload?{1}".format(self.server_url,
+                                                 urllib.parse.urlencode({"token": token}))
+
+    def widget_url(self, name: str, theme: Optional[str], username: str,
+                   entity_type: Optional[str], entity_key: Optional[List[Any]]) -> str:
+        """A URL showing widget *name* for *username*, valid :data:`WIDGET_LIFETIME` seconds."""
+        token = self.signer.issue(WIDGET_PURPOSE, WIDGET_LIFETIME, name=name, theme=theme,
+                                  username=username, entity_type=entity_type,
+                                  entity_key=entity_key)
+        return "{0}/widget/{1}?{2}".format(self.server_url, urllib.parse.quote(name),
+                                           urllib.parse.urlencode({"token": token}))
+
+
+def existing_service(backend: Any) -> Optional[ComponentService]:
+    """The service of *backend* if one was made, else None."""
+    return getattr(backend, _ATTRIBUTE, None)
+
+
+def service_for(backend: Any) -> ComponentService:
+    """The :class:`ComponentService` of *backend* (made on first use)."""
+    service = getattr(backend, _ATTRIBUTE, None)
+    if service is None:
+        with _LOCK:
+            service = getattr(backend, _ATTRIBUTE, None)
+            if service is None:
+                service = ComponentService(backend)
+                setattr(backend, _ATTRIBUTE, service)
+    return service

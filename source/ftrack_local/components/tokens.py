@@ -1,0 +1,92 @@
+"""Signed, expiring tokens carried in URLs (uploads, widgets).
+
+A token is ``<payload>.<signature>``: the payload is base64url JSON holding a
+``purpose``, an expiry time ``exp`` (Unix seconds) and the claims of the
+issuer; the signature is an HMAC-SHA256 of the payload with a secret kept in
+the data dir, so tokens stay valid across restarts of the same server and
+mean nothing to another one.
+"""
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import time
+from typing import Any, Callable, Dict, Optional
+
+SECRET_BYTES = 32
+
+
+class TokenError(Exception):
+    """A token that is malformed, forged, expired or meant for something else."""
+
+
+def load_secret(path: str) -> bytes:
+    """The secret stored at *path*, created (readable by the owner only) on first use."""
+    try:
+        with open(path, "rb") as handle:
+            secret = handle.read().strip()
+        if len(secret) >= SECRET_BYTES:
+            return secret
+    except FileNotFoundError:
+        pass
+    secret = secrets.token_hex(SECRET_BYTES).encode("ascii")
+    temporary = "{0}.{1}".format(path, secrets.token_hex(4))
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(secret)
+    try:
+        # Another process may have won the race: keep whichever landed first.
+        os.link(temporary, path)
+    except FileExistsError:
+        pass
+    finally:
+        os.unlink(temporary)
+    with open(path, "rb") as handle:
+        return handle.read().strip()
+
+
+def _b64encode(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _b64decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class TokenSigner:
+    """Issues and verifies tokens with one secret; *clock* gives Unix time."""
+
+    def __init__(self, secret: bytes, clock: Callable[[], float] = time.time):
+        self._secret = secret
+        self._clock = clock
+
+    def _sign(self, payload: str) -> str:
+        return _b64encode(hmac.new(self._secret, payload.encode("ascii"), hashlib.sha256).digest())
+
+    def issue(self, purpose: str, lifetime: float, **claims: Any) -> str:
+        """A token for *purpose* valid *lifetime* seconds, carrying *claims*."""
+        body = dict(claims, purpose=purpose, exp=int(self._clock() + lifetime))
+        payload = _b64encode(json.dumps(body, sort_keys=True, separators=(",", ":")).encode("utf-8"))
+        return "{0}.{1}".format(payload, self._sign(payload))
+
+    def verify(self, token: Optional[str], *purposes: str) -> Dict[str, Any]:
+        """The claims of *token*; TokenError unless genuine, current and for one of *purposes*."""
+        if not isinstance(token, str) or token.count(".") != 1:
+            raise TokenError("The token is missing or malformed.")
+        payload, signature = token.split(".")
+        if not hmac.compare_digest(self._sign(payload), signature):
+            raise TokenError("The token signature is not valid.")
+        try:
+            claims = json.loads(_b64decode(payload).decode("utf-8"))
+        except (binascii.Error, ValueError, UnicodeDecodeError):
+            raise TokenError("The token is malformed.")
+        if not isinstance(claims, dict) or claims.get("purpose") not in purposes:
+            raise TokenError("The token is not meant for this request.")
+        expiry = claims.get("exp")
+        if not isinstance(expiry, int) or expiry < self._clock():
+            raise TokenError("The token has expired.")
+        return claims
