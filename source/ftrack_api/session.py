@@ -16,16 +16,21 @@ import threading
 import weakref
 
 import arrow
+import clique
 import dateutil.tz
 import requests
 import requests.auth
 import requests.utils
 
+import ftrack_api._centralized_storage_scenario
+import ftrack_api.accessor.disk
+import ftrack_api.accessor.server
 import ftrack_api.attribute
 import ftrack_api.cache
 import ftrack_api.collection
 import ftrack_api.entity.base
 import ftrack_api.entity.factory
+import ftrack_api.entity.location
 import ftrack_api.event.base
 import ftrack_api.event.hub
 import ftrack_api.exception
@@ -33,6 +38,8 @@ import ftrack_api.inspection
 import ftrack_api.operation
 import ftrack_api.plugin
 import ftrack_api.query
+import ftrack_api.structure.entity_id
+import ftrack_api.structure.origin
 import ftrack_api.symbol
 from ftrack_api.logging import LazyLogMessage as L
 
@@ -49,6 +56,9 @@ _new_object = object.__new__
 _SCHEMA_CACHE_FILENAME = "ftrack_api_schema_cache.json"
 _MINIMUM_SERVER_VERSION = (3, 3, 11)
 _CONSTRUCT_TOPIC = "ftrack.api.session.construct-entity-type"
+
+#: Component names that go to ftrack.review when no location is given.
+_REVIEW_COMPONENT_NAMES = ("ftrackreview-mp4", "ftrackreview-webm", "ftrackreview-image")
 
 #: Priority of the built in handler constructing entity classes; plugins
 #: subscribing with usual priorities are called first and take precedence.
@@ -754,11 +764,68 @@ class Session(object):
         return types
 
     def _configure_locations(self):
-        """Configure locations (through the configure-location event)."""
+        """Configure the built-in locations, then let plugins configure theirs.
+
+        ``ftrack.api.session.configure-location`` is published after the
+        built-in locations are set up, then the server's storage scenario
+        is activated when it names one.
+        """
+        self._configure_builtin_locations()
         self._event_hub.publish(
             ftrack_api.event.base.Event(
                 topic="ftrack.api.session.configure-location",
                 data=dict(session=self),
+            ),
+            synchronous=True,
+        )
+        self._activate_storage_scenario()
+
+    def _builtin_location(self, location_id, name, mixin, mixin_name):
+        """The local instance of a built-in location (no request is sent)."""
+        location = self.create(
+            "Location", data=dict(id=location_id, name=name), reconstructing=True
+        )
+        ftrack_api.mixin(location, mixin, name=mixin_name)
+        return location
+
+    def _configure_builtin_locations(self):
+        """Set up ftrack.origin, ftrack.unmanaged, ftrack.review and ftrack.server."""
+        symbol = ftrack_api.symbol
+        locations = ftrack_api.entity.location
+
+        origin = self._builtin_location(
+            symbol.ORIGIN_LOCATION_ID, "ftrack.origin",
+            locations.OriginLocationMixin, "OriginLocation")
+        unmanaged = self._builtin_location(
+            symbol.UNMANAGED_LOCATION_ID, "ftrack.unmanaged",
+            locations.UnmanagedLocationMixin, "UnmanagedLocation")
+        review = self._builtin_location(
+            symbol.REVIEW_LOCATION_ID, "ftrack.review",
+            locations.UnmanagedLocationMixin, "UnmanagedLocation")
+        for location, priority in ((origin, 100), (unmanaged, 90), (review, 110)):
+            location.accessor = ftrack_api.accessor.disk.DiskAccessor(prefix="")
+            location.structure = ftrack_api.structure.origin.OriginStructure()
+            location.priority = priority
+
+        server = self._builtin_location(
+            symbol.SERVER_LOCATION_ID, "ftrack.server",
+            locations.ServerLocationMixin, "ServerLocation")
+        server.accessor = ftrack_api.accessor.server.ServerAccessor(session=self)
+        server.structure = ftrack_api.structure.entity_id.EntityIdStructure()
+        server.priority = 150
+
+    def _activate_storage_scenario(self):
+        """Publish ``ftrack.storage-scenario.activate`` when the server names a scenario."""
+        scenario = (self._server_information or {}).get("storage_scenario")
+        if not isinstance(scenario, collections.abc.Mapping) or not scenario.get("scenario"):
+            return
+        if not getattr(self, "_storage_scenarios_registered", False):
+            self._storage_scenarios_registered = True
+            ftrack_api._centralized_storage_scenario.register(self)
+        self._event_hub.publish(
+            ftrack_api.event.base.Event(
+                topic="ftrack.storage-scenario.activate",
+                data=dict(storage_scenario=scenario),
             ),
             synchronous=True,
         )
@@ -1606,9 +1673,22 @@ class Session(object):
             raise ftrack_api.exception.ConnectionClosedError()
 
         body = self.encode(data, entity_attribute_strategy="modified_only")
-        return self._request.post(
-            self._server_url + "/api", data=body.encode("utf-8"), timeout=self.request_timeout
-        )
+        url = self._server_url + "/api"
+        try:
+            return self._request.post(
+                url, data=body.encode("utf-8"), timeout=self.request_timeout
+            )
+        except requests.exceptions.Timeout as error:
+            raise ftrack_api.exception.ServerTimeoutError(
+                "The ftrack server at {0} did not answer within {1} seconds: "
+                "{2}".format(self._server_url, self.request_timeout, error)
+            ) from error
+        except requests.exceptions.ConnectionError as error:
+            raise ftrack_api.exception.ServerConnectionError(
+                "Could not reach the ftrack server at {0}: {1}".format(
+                    self._server_url, error
+                )
+            ) from error
 
     def _call(self, data, merge=True, response=None):
         """Make request to server with *data* and return decoded result.
@@ -1881,28 +1961,30 @@ class Session(object):
     def encode_media(self, media, version_id=None, keep_original="auto"):
         """Return a new Job that encode *media* to make it playable in browsers.
 
-        *media* can be a FileComponent in the ftrack.server location. Paths
-        to files need locations, which this client does not support yet.
+        *media* is a path to a file or a FileComponent in the ftrack.server
+        location. A path is first uploaded as a new component to
+        ftrack.server (which commits).
 
         If *version_id* is specified, the new components will automatically
         be associated with the AssetVersion.
 
-        If *keep_original* is not set, the original media will be kept if it
-        is a FileComponent, and deleted if it is a file path.
+        With *keep_original* left at ``'auto'`` the original media is kept
+        when it is a FileComponent and deleted when it is a file path; True
+        or False decide explicitly.
         """
         if isinstance(media, str):
-            raise NotImplementedError(
-                "Encoding media from a file path needs locations, which are not "
-                "supported by this client yet. Pass a FileComponent already in "
-                "the ftrack.server location instead."
-            )
-
-        if keep_original == "auto":
-            keep_original = True
+            server_location = self.get("Location", ftrack_api.symbol.SERVER_LOCATION_ID)
+            component = self.create_component(media, location=server_location)
+            if keep_original == "auto":
+                keep_original = False
+        else:
+            component = media
+            if keep_original == "auto":
+                keep_original = True
 
         operation = {
             "action": "encode_media",
-            "component_id": media["id"],
+            "component_id": component["id"],
             "version_id": version_id,
             "keep_original": keep_original,
         }
@@ -1910,34 +1992,232 @@ class Session(object):
         return self.get("Job", result[0]["job_id"])
 
     # ------------------------------------------------------------------
-    # Locations (not supported yet).
+    # Locations and components.
     # ------------------------------------------------------------------
-    @staticmethod
-    def _locations_not_supported(name):
-        raise NotImplementedError(
-            "Session.{0} needs locations, which are not supported by this "
-            "client yet.".format(name)
-        )
+    def _accessible_locations(self):
+        """Locations with an accessor in this session, preferred first."""
+        locations = [
+            location
+            for location in self.query("Location").all()
+            if getattr(location, "accessor", ftrack_api.symbol.NOT_SET)
+            is not ftrack_api.symbol.NOT_SET
+        ]
+        return sorted(locations, key=lambda location: location.priority)
 
     def pick_location(self, component=None):
-        """Return suitable location to use (needs locations: not supported)."""
-        self._locations_not_supported("pick_location")
+        """Return suitable location to use.
+
+        Without *component*, the accessible location with the best (lowest)
+        priority; otherwise the best one holding all of *component*. None
+        when no location fits.
+        """
+        if component is None:
+            locations = self._accessible_locations()
+            return locations[0] if locations else None
+        return self.pick_locations([component])[0]
 
     def pick_locations(self, components):
-        """Return suitable locations for *components* (not supported)."""
-        self._locations_not_supported("pick_locations")
-
-    def create_component(self, path, data=None, location="auto"):
-        """Create a new component from *path* (needs locations: not supported)."""
-        self._locations_not_supported("create_component")
+        """Return, for each of *components*, the best accessible location holding it (or None)."""
+        components = list(components)
+        locations = self._accessible_locations()
+        availabilities = self.get_component_availabilities(components, locations=locations)
+        picked = []
+        for availability in availabilities:
+            chosen = None
+            for location in locations:
+                if availability.get(location["id"]) == 100.0:
+                    chosen = location
+                    break
+            picked.append(chosen)
+        return picked
 
     def get_component_availability(self, component, locations=None):
-        """Return availability of *component* (needs locations: not supported)."""
-        self._locations_not_supported("get_component_availability")
+        """Return ``{location id: percentage}`` for *component*.
+
+        *locations* limits the result to those locations (default: all).
+        """
+        return self.get_component_availabilities([component], locations=locations)[0]
 
     def get_component_availabilities(self, components, locations=None):
-        """Return availabilities of *components* (not supported)."""
-        self._locations_not_supported("get_component_availabilities")
+        """Return one ``{location id: percentage}`` per component of *components*.
+
+        A file is 0 or 100 percent available in a location; a container the
+        average of its members. *locations* limits the result (default: all
+        locations).
+        """
+        components = list(components)
+        if locations is None:
+            locations = self.query("Location").all()
+        locations = list(locations)
+
+        members = {}
+        pending = list(components)
+        every = []
+        while pending:
+            component = pending.pop()
+            every.append(component)
+            if component["id"] not in members:
+                members[component["id"]] = ftrack_api.entity.location._members(component)
+                pending.extend(members[component["id"]])
+
+        ids = [str(component["id"]) for component in every]
+        rows = {}
+        if not all(component._created for component in every):
+            rows = ftrack_api.entity.location._component_locations(self, ids)
+        present = {
+            location["id"]: location._available_component_ids(ids, rows=rows)
+            for location in locations
+        }
+
+        def availability(component, location_id):
+            inner = members.get(component["id"]) or []
+            if inner:
+                return sum(availability(member, location_id) for member in inner) / len(inner)
+            return 100.0 if str(component["id"]) in present[location_id] else 0.0
+
+        return [
+            {location["id"]: availability(component, location["id"]) for location in locations}
+            for component in components
+        ]
+
+    def _get_file_type(self, path):
+        """File type of *path*: a plugin's answer or the file's extension."""
+        results = self._event_hub.publish(
+            ftrack_api.event.base.Event(
+                topic="ftrack.api.session.get-file-type-from-string",
+                data=dict(file_path=path),
+            ),
+            synchronous=True,
+        )
+        for result in results:
+            if result is not None:
+                return result
+        return os.path.splitext(path)[-1]
+
+    def _component_plan(self, path, data):
+        """Describe the components to make for *path* before creating any.
+
+        Return ``(entity type, data, source path, member plans)``; raise
+        :exc:`OSError` when a file cannot be read.
+        """
+        try:
+            collection = clique.parse(path)
+        except ValueError:
+            collection = None
+
+        if collection is not None:
+            expression = collection.format("{head}{padding}{tail}")
+            file_type = data.get("file_type") or self._get_file_type(expression)
+            plans = []
+            for index in collection.indexes:
+                frame = "{0:0{1}d}".format(index, collection.padding)
+                member_path = collection.head + frame + collection.tail
+                plans.append(("FileComponent", {
+                    "name": frame, "file_type": file_type,
+                    "size": self._file_size(member_path)}, member_path, []))
+            data.setdefault("padding", collection.padding)
+            data.setdefault("file_type", file_type)
+            data.setdefault("size", sum(plan[1]["size"] for plan in plans))
+            return ("SequenceComponent", data, expression, plans)
+
+        if os.path.isdir(path):
+            plans = []
+            for name in sorted(os.listdir(path)):
+                stem, extension = os.path.splitext(name)
+                member = {"name": stem if extension and stem else name}
+                plans.append(self._component_plan(os.path.join(path, name), member))
+            data.setdefault("size", sum(plan[1]["size"] for plan in plans))
+            return ("ContainerComponent", data, path, plans)
+
+        data.setdefault("file_type", self._get_file_type(path))
+        data.setdefault("size", self._file_size(path))
+        return ("FileComponent", data, path, [])
+
+    @staticmethod
+    def _file_size(path):
+        try:
+            return os.path.getsize(path)
+        except OSError as error:
+            raise type(error)(error.errno, "Cannot create a component from {0!r}: {1}".format(
+                path, error.strerror or error), path) from None
+
+    def _create_planned(self, plan, container=None, made=None):
+        """Create the components of *plan*; collect ``(component, source path)`` in *made*."""
+        entity_type, data, source_path, member_plans = plan
+        data = dict(data)
+        if container is not None:
+            data["container"] = container
+        component = self.create(entity_type, data)
+        made.append((component, source_path))
+        members = [
+            self._create_planned(member_plan, container=component, made=made)
+            for member_plan in member_plans
+        ]
+        if "members" in component.keys():
+            # Known locally until the server reports them after commit.
+            with self.operation_recording(False):
+                component["members"] = members
+        return component
+
+    def create_component(self, path, data=None, location="auto"):
+        """Create a new component from *path* with additional *data*.
+
+        *path* is a file, a folder (a container component with a member per
+        entry) or a sequence such as ``'/path/file.%04d.exr [1-5, 7]'`` (a
+        sequence component with a member per frame). *data* is passed to
+        :meth:`create` for the new component.
+
+        The component is registered in the ftrack.origin location and then
+        added to *location*: by default (``'auto'``) the one
+        :meth:`pick_location` prefers, or ftrack.review for review
+        components; None adds it nowhere else. Adding commits. When adding
+        fails, nothing of the new component is left in the session and the
+        error is raised.
+        """
+        data = dict(data or {})
+        plan = self._component_plan(path, data)
+        made = []
+        component = self._create_planned(plan, made=made)
+        origin = self.get("Location", ftrack_api.symbol.ORIGIN_LOCATION_ID)
+        try:
+            origin.add_components(
+                [entity for entity, _ in made], sources=[source for _, source in made],
+                recursive=False)
+            if location == "auto":
+                location = self._auto_location(component)
+            if location is not None:
+                location.add_component(component, origin, recursive=True)
+        except BaseException as error:
+            self._forget_components(made, origin, location, error)
+            raise
+        return component
+
+    def _auto_location(self, component):
+        """Where ``location='auto'`` puts a new component (None: nowhere but the origin)."""
+        if component["name"] in _REVIEW_COMPONENT_NAMES:
+            return self.get("Location", ftrack_api.symbol.REVIEW_LOCATION_ID)
+        location = self.pick_location()
+        if location is not None and location["id"] == ftrack_api.symbol.ORIGIN_LOCATION_ID:
+            return None
+        return location
+
+    def _forget_components(self, made, origin, location, error):
+        """Undo a failed :meth:`create_component` in the session (and transferred data)."""
+        entities = [entity for entity, _ in made]
+        origin._deregister_components_in_location(entities)
+        for entity in entities:
+            self._discard_operations(entity)
+        details = getattr(error, "details", None) or {}
+        transferred = details.get("transferred") or []
+        accessor = getattr(location, "accessor", ftrack_api.symbol.NOT_SET)
+        if accessor is ftrack_api.symbol.NOT_SET:
+            transferred = []
+        for _, identifier in transferred:
+            try:
+                accessor.remove(identifier)
+            except Exception:
+                self.logger.debug(
+                    L("Could not remove transferred data {0!r}.", identifier))
 
 
 class AutoPopulatingContext(object):

@@ -402,7 +402,7 @@ def test_delayed_job(ftrack_api_client):
 
 def test_widget_url_answers_a_page(ftrack_server, ftrack_api_client):
     client = ftrack_api_client
-    [project] = client.query("select id from Project") or [None]
+    project = (client.query("select id from Project") or [None])[0]
     if project is None:
         project = client.create("Project", {
             "name": "widgets_" + uuid.uuid4().hex[:6], "full_name": "Widgets",

@@ -355,6 +355,12 @@ class StandardFactory(Factory):
         ):
             bases.append(ftrack_api.entity.note.CreateNoteMixin)
 
+        if "thumbnail_id" in properties and not any(
+            issubclass(base, ftrack_api.entity.component.CreateThumbnailMixin)
+            for base in bases
+        ):
+            bases.append(ftrack_api.entity.component.CreateThumbnailMixin)
+
         return super(StandardFactory, self).create(schema, bases=bases)
 
     def create_mapped_collection_attribute(

@@ -1,10 +1,14 @@
-"""Identifiers made from an entity's type and id."""
+"""Identifiers that are the entity's id."""
 
 import ftrack_api.structure.base
 
 
 class EntityIdStructure(ftrack_api.structure.base.Structure):
-    """Place any entity at ``prefix/<entity type>/<id>``."""
+    """Use the entity's id as its resource identifier (after the prefix).
+
+    The ``ftrack.server`` location stores each component under its id.
+    """
 
     def get_resource_identifier(self, entity, context=None):
-        return self._join(entity.entity_type, entity["id"])
+        """Return ``prefix/<id>``, or just the id without a prefix."""
+        return self._join(entity["id"])

@@ -428,11 +428,10 @@ def test_created_modified_deleted(ftrack_session, new_user):
     ftrack_session.rollback()
 
 
-def test_location_helpers_not_supported(ftrack_session):
-    with pytest.raises(NotImplementedError):
-        ftrack_session.pick_location()
-    with pytest.raises(NotImplementedError):
-        ftrack_session.create_component("/tmp/file.txt")
+def test_location_helpers_available(ftrack_session):
+    assert ftrack_session.pick_location()["name"] == "ftrack.unmanaged"
+    with pytest.raises(OSError):
+        ftrack_session.create_component("/nonexistent/file.txt")
 
 
 def test_merge_entity_of_other_session(ftrack_session, new_session):

@@ -57,4 +57,6 @@ def test_id_and_entity_id_structures(ftrack_session, version):
     expected = "/prefix/{0}/{1}/{2}/{3}/{4}.exr".format(*identifier[:4], identifier[4:])
     assert structure.get_resource_identifier(component) == expected
     entity_id = ftrack_api.structure.entity_id.EntityIdStructure(prefix="root")
-    assert entity_id.get_resource_identifier(component) == "root/FileComponent/" + identifier
+    assert entity_id.get_resource_identifier(component) == "root/" + identifier
+    bare = ftrack_api.structure.entity_id.EntityIdStructure()
+    assert bare.get_resource_identifier(component) == identifier

@@ -5,6 +5,7 @@ import inspect
 import pickle
 
 import pytest
+import requests.exceptions
 
 import ftrack_api.exception as exception
 
@@ -64,6 +65,12 @@ HIERARCHY = {
     "ConnectionClosedError": exception.Error,
 }
 
+#: Errors that are also errors of requests, so either kind of handler works.
+REQUESTS_ERRORS = {
+    "ServerConnectionError": (exception.ServerError, requests.exceptions.ConnectionError),
+    "ServerTimeoutError": (exception.ServerError, requests.exceptions.Timeout),
+}
+
 
 def _instance(cls):
     """Return an instance of *cls* built with minimal arguments."""
@@ -85,8 +92,18 @@ def test_hierarchy(name):
     assert issubclass(cls, Exception)
 
 
+@pytest.mark.parametrize("name", sorted(REQUESTS_ERRORS))
+def test_errors_shared_with_requests(name):
+    cls = getattr(exception, name)
+    assert cls.__bases__ == REQUESTS_ERRORS[name]
+    error = cls("Could not reach {url}.", details={"url": "http://host"})
+    assert str(error) == "Could not reach http://host."
+    assert isinstance(error, requests.exceptions.RequestException)
+
+
 def test_all_error_classes_covered():
-    assert {cls.__name__ for cls in _error_classes()} == set(HIERARCHY)
+    assert {cls.__name__ for cls in _error_classes()} == set(HIERARCHY) | set(
+        REQUESTS_ERRORS)
 
 
 def test_attribute_error_shadows_builtin_only_in_module():
