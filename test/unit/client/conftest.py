@@ -10,6 +10,7 @@ import pytest
 import ftrack_api
 import ftrack_api.cache
 import ftrack_api.entity.factory
+import ftrack_api.event.hub
 import ftrack_api.operation
 import ftrack_api.session
 import ftrack_api.symbol
@@ -70,3 +71,13 @@ class OfflineSession(ftrack_api.session.Session):
 def offline_session(recorded_schemas):
     """Session with entity classes from the recorded schema, no server."""
     return OfflineSession(recorded_schemas)
+
+
+@pytest.fixture
+def located_session(offline_session):
+    """An offline session with an event hub and the built-in locations."""
+    session = offline_session
+    session._event_hub = ftrack_api.event.hub.EventHub(
+        session.server_url, session.api_user, session.api_key)
+    session._configure_builtin_locations()
+    return session

@@ -11,7 +11,6 @@ import ftrack_api
 import ftrack_api.accessor.disk
 import ftrack_api.data
 import ftrack_api.entity.location
-import ftrack_api.event.hub
 import ftrack_api.exception
 import ftrack_api.structure.base
 import ftrack_api.structure.id
@@ -19,12 +18,8 @@ import ftrack_api.symbol as symbol
 
 
 @pytest.fixture
-def session(offline_session):
-    session = offline_session
-    session._event_hub = ftrack_api.event.hub.EventHub(
-        session.server_url, session.api_user, session.api_key)
-    session._configure_builtin_locations()
-    return session
+def session(located_session):
+    return located_session
 
 
 @pytest.fixture

@@ -11,18 +11,13 @@ import ftrack_api.entity.asset_version
 import ftrack_api.entity.component
 import ftrack_api.entity.location
 import ftrack_api.event.base
-import ftrack_api.event.hub
 import ftrack_api.exception
 import ftrack_api.symbol as symbol
 
 
 @pytest.fixture
-def session(offline_session):
-    session = offline_session
-    session._event_hub = ftrack_api.event.hub.EventHub(
-        session.server_url, session.api_user, session.api_key)
-    session._configure_builtin_locations()
-    return session
+def session(located_session):
+    return located_session
 
 
 def test_urls_carry_credentials_in_the_query(session):
