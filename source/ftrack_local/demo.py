@@ -2,19 +2,29 @@
 
 Starts a local server in a temporary data dir, connects an
 ``ftrack_api.Session`` to it, builds a small project (sequences, shots,
-tasks), queries it with projections, updates a shot, sets custom attributes
-and metadata, prints every step, and stops the server again.
+tasks), queries it with projections, updates a shot while a second session
+listens for the server's ``ftrack.update`` events, sets custom attributes
+and metadata, publishes a version with a file stored in the
+``ftrack.server`` location, prints every step, and stops the server again.
 """
 
+import hashlib
 import json
+import os
 import sys
+import tempfile
+import time
 from typing import Callable, TextIO
 
 from .server import LocalServer
 
 
-def run_tutorial(session, say: Callable[[str], None]) -> None:
-    """Run the tutorial steps with *session*, reporting each through *say*."""
+def run_tutorial(session, say: Callable[[str], None], listener=None) -> None:
+    """Run the tutorial steps with *session*, reporting each through *say*.
+
+    *listener* is an optional :class:`UpdateListener` that reports the
+    server's event for the shot update.
+    """
     import arrow
 
     say("The server knows {0} entity types, among them Project, Shot and Task.".format(len(session.types)))
@@ -51,6 +61,8 @@ def run_tutorial(session, say: Callable[[str], None]) -> None:
     shot["description"] = "Hero shot, approved by the client."
     session.commit()
     say("Updated {0}: status {1!r}.".format(shot["name"], shot["status"]["name"]))
+    if listener is not None:
+        listener.report(shot, say)
 
     number = session.query('CustomAttributeType where name is "number"').one()
     configuration = session.create("CustomAttributeConfiguration", {
@@ -67,6 +79,57 @@ def run_tutorial(session, say: Callable[[str], None]) -> None:
         'select name from Shot where custom_attributes any (key is "fstart" and value is 1009)').all()
     say("Shots whose fstart is 1009: {0}.".format(", ".join(s["name"] for s in found)))
     say("Link of {0}: {1}.".format(shot["name"], " / ".join(entry["name"] for entry in shot["link"])))
+    publish_version(session, shot, say)
+
+
+class UpdateListener:
+    """A session whose connected event hub collects ``ftrack.update`` events."""
+
+    def __init__(self, session):
+        self.session = session
+        self.received: list = []
+        session.event_hub.subscribe("topic=ftrack.update", self.received.append)
+        session.event_hub.connect()
+
+    def report(self, entity, say: Callable[[str], None], timeout: float = 10) -> None:
+        """Wait until an update of *entity* arrives and report it through *say*."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for event in self.received:
+                for changed in event["data"].get("entities", []):
+                    if changed.get("entityId") == entity["id"] and changed.get("action") == "update":
+                        say("A second session heard ftrack.update: {0} {1} changed {2}.".format(
+                            changed["entity_type"], entity["name"], ", ".join(sorted(changed["keys"]))))
+                        return
+            self.session.event_hub.wait(0.05)
+        say("A second session heard no ftrack.update for {0}.".format(entity["name"]))
+
+
+def publish_version(session, shot, say: Callable[[str], None]) -> None:
+    """Publish a version of a plate on *shot* with a file in ``ftrack.server``."""
+    import requests
+
+    asset_type = session.query('AssetType where name is "Upload"').first() or \
+        session.query("AssetType").first()
+    asset = session.create("Asset", {"name": "plate", "type": asset_type, "parent": shot})
+    version = session.create("AssetVersion", {"asset": asset, "comment": "First plate."})
+    session.commit()
+    server_location = session.query('Location where name is "ftrack.server"').one()
+    with tempfile.TemporaryDirectory() as directory:
+        path = os.path.join(directory, "plate.txt")
+        with open(path, "wb") as handle:
+            handle.write(b"A plate for " + shot["name"].encode("utf-8") + b".\n" * 1000)
+        with open(path, "rb") as handle:
+            digest = hashlib.md5(handle.read()).hexdigest()
+        component = version.create_component(path, data={"name": "main"}, location=server_location)
+        session.commit()
+    downloaded = requests.get(server_location.get_url(component), timeout=60)
+    downloaded.raise_for_status()
+    same = hashlib.md5(downloaded.content).hexdigest() == digest
+    say("Published version {0} of {1!r} on {2} with a {3:,}-byte file in ftrack.server; "
+        "downloaded it back {4}.".format(
+            version["version"], asset["name"], shot["name"], component["size"],
+            "byte-identical" if same else "DIFFERENT"))
 
 
 def main(stream: TextIO = sys.stdout) -> int:
@@ -78,8 +141,9 @@ def main(stream: TextIO = sys.stdout) -> int:
 
     with LocalServer() as server:
         say("Started a throwaway ftrack-local server at {0}.".format(server.url))
-        with ftrack_api.Session(server_url=server.url, api_user=server.api_user, api_key=server.api_key,
-                                auto_connect_event_hub=False, plugin_paths=[]) as session:
-            run_tutorial(session, say)
+        options = dict(server_url=server.url, api_user=server.api_user, api_key=server.api_key,
+                       auto_connect_event_hub=False, plugin_paths=[])
+        with ftrack_api.Session(**options) as session, ftrack_api.Session(**options) as other:
+            run_tutorial(session, say, listener=UpdateListener(other))
     say("Stopped the server; its data dir has been removed.")
     return 0

@@ -17,7 +17,14 @@ def test_demo_runs_the_tutorial(tmp_path):
     assert "Created project 'starlord' with 2 sequences, 6 shots and 12 tasks in one commit." in lines
     assert sum(1 for line in lines if line.strip().endswith("Not started")) == 6
     assert "Updated sq010_sh020: status 'Approved'." in lines
+    assert ("A second session heard ftrack.update: Shot sq010_sh020 changed description, "
+            "status_id.") in lines
     assert "Custom attribute 'fstart' of sq010_sh020: 1009; metadata: {'frame_padding': '4'}." in lines
     assert "Shots whose fstart is 1009: sq010_sh020." in lines
     assert "Link of sq010_sh020: starlord / sq010 / sq010_sh020." in lines
+    assert ("Published version 1 of 'plate' on sq010_sh020 with a 2,023-byte file in "
+            "ftrack.server; downloaded it back byte-identical.") in lines
     assert lines[-1] == "Stopped the server; its data dir has been removed."
+    # Nothing went wrong behind the scenes either.
+    assert "ERROR" not in completed.stderr and "Traceback" not in completed.stderr, (
+        completed.stderr)

@@ -256,8 +256,11 @@ def _fold_custom_values(storage: Storage, connection: sa.Connection,
     if not values:
         return entries
     others = [e for e in entries if not _is_custom_value(schema, e.type_name)]
-    removed = {e.entity_id for e in others if e.action == "remove"}
-    by_owner = {(e.entity_id): e for e in others if e.action != "remove"}
+    # Entities with composite keys (ComponentLocation, …) never own custom
+    # attributes; their keys are lists, so only single ids are indexed.
+    single = [e for e in others if not isinstance(e.entity_id, list)]
+    removed = {e.entity_id for e in single if e.action == "remove"}
+    by_owner = {e.entity_id: e for e in single if e.action != "remove"}
     configuration_keys = _configuration_keys(storage, connection, {
         e.key.get("configuration_id") for e in values})
     owners = _owner_types(storage, connection, values)
