@@ -7,10 +7,11 @@ one role:
 * ``subscribe`` — subscribe to ``topic`` and count the events received
   (callbacks run in ``event_hub.wait``), until ``count`` arrived or
   ``timeout`` seconds passed; print the wall-clock times of the first and
-  last delivery;
+  last delivery, and the process's CPU seconds spent receiving;
 * ``publish`` — publish ``count`` events to ``topic`` as fast as possible,
   then keep the connection open until the file ``stop_file`` exists (or
-  ``timeout`` passed); print when publishing started and ended.
+  ``timeout`` passed); print when publishing started and ended, and the
+  CPU seconds the publishing took.
 
 Other parameters: ``server_url``, ``api_user``, ``api_key`` and
 ``schema_cache_dir``. Times are ``time.time()`` values, comparable between
@@ -51,24 +52,28 @@ def subscribe(session, params):
 
     session.event_hub.subscribe("topic=" + params["topic"], on_event)
     deadline = time.time() + params["timeout"]
+    cpu = time.process_time()
     while state["received"] < expected and time.time() < deadline:
         session.event_hub.wait(0.05)
     return {"received": state["received"], "unique": len(state["ids"]),
-            "first": state["first"], "last": state["last"]}
+            "first": state["first"], "last": state["last"],
+            "cpu": time.process_time() - cpu}
 
 
 def publish(session, params):
     from ftrack_api.event.base import Event
 
     topic = params["topic"]
+    cpu = time.process_time()
     started = time.time()
     for number in range(params["count"]):
         session.event_hub.publish(Event(topic=topic, data={"n": number}))
     published = time.time()
+    cpu = time.process_time() - cpu
     deadline = time.time() + params["timeout"]
     while not os.path.exists(params["stop_file"]) and time.time() < deadline:
         session.event_hub.wait(0.05)
-    return {"started": started, "published": published}
+    return {"started": started, "published": published, "cpu": cpu}
 
 
 def main():

@@ -28,6 +28,10 @@ EVENT_COUNT = 5000
 REPEATS = 3
 #: Seconds a run may take at most.
 RUN_TIMEOUT = 300
+#: What one run measures: rates through the server, and each client's own
+#: CPU seconds (the part that does not depend on the server).
+MEASURES = ("delivered events/s", "published events/s", "subscriber CPU s",
+            "publisher CPU s")
 
 
 def start_role(python, server, role, topic, tmp_path, **extra):
@@ -58,7 +62,7 @@ def subscribed(server, topic):
 
 
 def run_once(python, server, tmp_path):
-    """Return ``(delivered per second, published per second)`` of one run."""
+    """Return the figures of one run, in the order of ``MEASURES``."""
     topic = "bench.events." + uuid.uuid4().hex[:8]
     stop_file = tmp_path / (topic + ".stop")
     subscriber = start_role(python, server, "subscribe", topic, tmp_path)
@@ -82,7 +86,7 @@ def run_once(python, server, tmp_path):
     assert received["unique"] == EVENT_COUNT, received
     delivered_rate = EVENT_COUNT / (received["last"] - published["started"])
     publish_rate = EVENT_COUNT / (published["published"] - published["started"])
-    return delivered_rate, publish_rate
+    return delivered_rate, publish_rate, received["cpu"], published["cpu"]
 
 
 @pytest.mark.timeout(3600)
@@ -91,7 +95,7 @@ def test_events_per_second(bench_server, tmp_path):
     reference = os.environ.get("FTRACK_REFERENCE_PYTHON")
     if reference:
         clients["official 3.1.0"] = reference
-    measures = ("delivered events/s", "published events/s")
+    measures = MEASURES
     figures = {}
     for label, python in clients.items():
         runs = [run_once(python, bench_server, tmp_path) for _ in range(REPEATS)]
@@ -103,7 +107,8 @@ def test_events_per_second(bench_server, tmp_path):
              "{0:<{w}}  {1}".format("measure", "  ".join("{0:>14}".format(c) for c in figures),
                                     w=width) + ("  ours/official" if reference else "")]
     for measure in measures:
-        cells = "  ".join("{0:>14,.0f}".format(figures[c][measure]) for c in figures)
+        number = "{0:>14,.3f}" if measure.endswith("CPU s") else "{0:>14,.0f}"
+        cells = "  ".join(number.format(figures[c][measure]) for c in figures)
         ratio = ("  {0:>13.2f}".format(figures["ours"][measure]
                                        / figures["official 3.1.0"][measure])
                  if reference else "")

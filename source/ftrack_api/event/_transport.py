@@ -156,6 +156,10 @@ class Connection(object):
                 header=["{0}: {1}".format(*item) for item in headers.items()],
                 cookie=cookie or None,
                 enable_multithread=True,
+                # Text frames are decoded as UTF-8 when read, which already
+                # refuses invalid data; the library's own byte-by-byte check
+                # would only cost time on every frame.
+                skip_utf8_validation=True,
             )
         except Exception as error:
             raise ftrack_api.exception.EventHubConnectionError(
@@ -210,6 +214,9 @@ class Connection(object):
         while True:
             try:
                 frame = self._socket.recv()
+            except UnicodeDecodeError:
+                logger.warning("Ignoring a frame from the event server that is not UTF-8.")
+                continue
             except websocket.WebSocketTimeoutException:
                 reason = "no data from the server for {0} seconds".format(
                     TIMEOUT
