@@ -1433,17 +1433,15 @@ class Session(object):
                     continue
                 if identity in keep_all:
                     continue
+                # What was committed is now what the server holds.
                 remote = entity._remote
-                for name in entity.primary_key_attributes:
-                    if name in local and name not in remote:
-                        remote[name] = local[name]
                 names = keep.get(identity)
-                if names is None:
-                    local.clear()
-                else:
-                    for name in list(local):
-                        if name not in names:
-                            del local[name]
+                for name in list(local):
+                    if names is not None and name in names:
+                        continue
+                    value = local.pop(name)
+                    if value is not NOT_SET:
+                        remote[name] = value
 
     def rollback(self):
         """Clear all recorded operations and local state.

@@ -28,6 +28,7 @@ class Command(NamedTuple):
 # -- serve ----------------------------------------------------------------------
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``serve`` to *parser*."""
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to listen on (default: %(default)s)")
     parser.add_argument("--port", type=int, default=8989,
@@ -47,6 +48,7 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def add_log_level_argument(parser: argparse.ArgumentParser) -> None:
+    """Add the ``--log-level`` option to *parser*."""
     parser.add_argument("--log-level", default="info", choices=LOG_LEVELS,
                         type=str.lower,
                         help="logging verbosity (default: %(default)s)")
@@ -98,11 +100,13 @@ def _describe_os_error(error: OSError) -> str:
 # -- demo -------------------------------------------------------------------------
 
 def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``demo`` to *parser*."""
     add_log_level_argument(parser)
     parser.set_defaults(log_level="warning")
 
 
 def run_demo(args: argparse.Namespace) -> int:
+    """Run the demo on a throwaway server; return the exit code."""
     from .demo import main as demo_main
 
     return demo_main()
@@ -119,6 +123,7 @@ COMMANDS: List[Command] = [
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with one subcommand per entry of COMMANDS."""
     parser = argparse.ArgumentParser(
         prog="ftrack_local",
         description="A local server speaking the ftrack API protocol.")
@@ -134,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def configure_logging(level: str) -> None:
+    """Send log records of *level* and above to standard error."""
     logging.basicConfig(
         level=getattr(logging, level.upper(), logging.INFO),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -112,6 +112,7 @@ class ApiClient:
                            "entity_key": _key_list(key)}])[0]["data"]
 
     def close(self) -> None:
+        """Close the HTTP connections of the client."""
         self.http.close()
 
     def __enter__(self) -> "ApiClient":

@@ -33,6 +33,7 @@ class ApiError(Exception):
 
 
 class ValidationError(ApiError):
+    """A request whose data does not fit the schema."""
     exception = "ValidationError"
     status = 400
 
@@ -44,34 +45,41 @@ class ParseError(ValidationError):
 
 
 class UnknownEntityTypeError(ApiError):
+    """A request naming an entity type the schema does not have."""
     exception = "UnknownEntityTypeError"
     status = 404
 
 
 class UnknownAttributeError(ValidationError):
+    """A request naming an attribute the entity type does not have."""
     exception = "UnknownAttributeError"
 
 
 class ImmutableAttributeError(ValidationError):
+    """A request changing an attribute that cannot be changed."""
     exception = "ImmutableAttributeError"
 
 
 class NotFoundError(ApiError):
+    """A request about an entity that does not exist."""
     exception = "NotFoundError"
     status = 404
 
 
 class DuplicateEntryError(ApiError):
+    """A request that would create a second entity with the same key."""
     exception = "DuplicateEntryError"
     status = 409
 
 
 class IntegrityError(ApiError):
+    """A request that would leave references pointing nowhere."""
     exception = "IntegrityError"
     status = 409
 
 
 class InvalidActionError(ApiError):
+    """A request with an action the server does not know or badly formed."""
     exception = "InvalidActionError"
     status = 400
 
@@ -81,10 +89,12 @@ class InvalidActionError(ApiError):
 
 
 class AuthenticationError(ApiError):
+    """A request without valid credentials."""
     exception = "InvalidCredentialsError"
     status = 401
 
 
 class PermissionError(ApiError):  # noqa: A001 - the ftrack name
+    """A request the authenticated user may not make."""
     exception = "PermissionError"
     status = 403

@@ -69,6 +69,7 @@ class Attribute:
 
     @property
     def is_scalar(self) -> bool:
+        """Whether the attribute holds a plain value."""
         return self.kind == "scalar"
 
     @property
@@ -95,10 +96,12 @@ class EntityType:
     report_as_self: bool = False  # a view: rows are reported as this type
 
     def attribute(self, name: str) -> Optional[Attribute]:
+        """The attribute *name*, or None when the type has none of that name."""
         return self.attributes.get(name)
 
     @property
     def scalar_columns(self) -> List[Attribute]:
+        """The attributes stored in columns of the type's table."""
         return [a for a in self.attributes.values() if a.stored]
 
     def is_a(self, other: str) -> bool:
@@ -131,6 +134,7 @@ class Schema:
     # -- lookup -----------------------------------------------------------
 
     def get(self, name: str) -> EntityType:
+        """The entity type *name*; raises UnknownEntityTypeError when there is none."""
         from .errors import UnknownEntityTypeError
 
         try:

@@ -65,6 +65,7 @@ class Storage:
         )
 
     def table(self, entity_type: EntityType) -> sa.Table:
+        """The table holding rows of *entity_type*."""
         return self.tables[entity_type.table]
 
     def create_all(self) -> bool:
@@ -75,6 +76,7 @@ class Storage:
         return new
 
     def dispose(self) -> None:
+        """Close every database connection of the storage."""
         self.engine.dispose()
 
     def _family_table(self, table_name: str) -> sa.Table:
@@ -125,6 +127,7 @@ def create_engine(url: str) -> Engine:
 
 
 def sqlite_url(path: str) -> str:
+    """The SQLAlchemy URL of the SQLite file at *path*."""
     return "sqlite:///" + path
 
 
@@ -146,6 +149,7 @@ def chunks(values: Iterable, size: int = 500):
 
 
 def table_for(storage: Storage, type_name: str) -> sa.Table:
+    """The table of the entity type named *type_name* in *storage*."""
     return storage.table(storage.schema.types[type_name])
 
 

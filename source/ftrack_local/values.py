@@ -42,10 +42,12 @@ def format_datetime(value: datetime.datetime) -> str:
 
 
 def encode_datetime(value: datetime.datetime) -> dict:
+    """*value* in the wire format of date-times."""
     return {"__type__": "datetime", "value": format_datetime(value)}
 
 
 def is_encoded_datetime(value: Any) -> bool:
+    """Whether *value* is a date or date-time in wire format."""
     return isinstance(value, dict) and value.get("__type__") in ("datetime", "date")
 
 

@@ -44,6 +44,7 @@ class Request:
 
 
 def action(name: str):
+    """Register the decorated function as the action *name*."""
     def register(function: Callable) -> Callable:
         ACTIONS[name] = function
         return function
@@ -51,6 +52,7 @@ def action(name: str):
 
 
 def dispatch(request: Request, operation: Any) -> Any:
+    """Run *operation* with the action it names; return its result."""
     if not isinstance(operation, dict):
         raise ValidationError("Each operation must be a JSON object with an \"action\" key.")
     name = operation.get("action")
@@ -84,16 +86,19 @@ def _key(operation: dict) -> List[Any]:
 
 @action("query_server_information")
 def query_server_information(request: Request, operation: dict) -> dict:
+    """Answer ``query_server_information``."""
     return request.backend.server_information(request.connection, operation.get("values"))
 
 
 @action("query_schemas")
 def query_schemas(request: Request, operation: dict) -> list:
+    """Answer ``query_schemas`` with the served schemas."""
     return request.backend.raw_schemas()
 
 
 @action("query")
 def query(request: Request, operation: dict) -> dict:
+    """Answer ``query``: the entities the expression selects, with their projections."""
     expression = _required(operation, "expression")
     parsed = parse(expression)
     schema = request.storage.schema
@@ -113,6 +118,7 @@ def query(request: Request, operation: dict) -> dict:
 
 @action("create")
 def create(request: Request, operation: dict) -> dict:
+    """Answer ``create``: store a new entity and return it."""
     data = operation.get("entity_data")
     if not isinstance(data, dict):
         raise ValidationError('Operation "create" needs "entity_data", an object.')
@@ -124,6 +130,7 @@ def create(request: Request, operation: dict) -> dict:
 
 @action("update")
 def update(request: Request, operation: dict) -> dict:
+    """Answer ``update``: change an entity and return it."""
     data = operation.get("entity_data")
     if not isinstance(data, dict):
         raise ValidationError('Operation "update" needs "entity_data", an object.')
@@ -133,12 +140,14 @@ def update(request: Request, operation: dict) -> dict:
 
 @action("delete")
 def delete(request: Request, operation: dict) -> dict:
+    """Answer ``delete``: remove an entity and what depends on it."""
     request.writer.delete(_required(operation, "entity_type"), _key(operation))
     return {"action": "delete", "data": True}
 
 
 @action("reset_remote")
 def reset_remote(request: Request, operation: dict) -> dict:
+    """Answer ``reset_remote``: give a user a new API key."""
     reset_type = operation.get("reset_type")
     if reset_type != "api_key":
         entity_type = _entity_type(request, operation)
@@ -201,6 +210,7 @@ def _component_input() -> Iterator[None]:
 
 @action("get_upload_metadata")
 def get_upload_metadata(request: Request, operation: dict) -> dict:
+    """Answer ``get_upload_metadata``: where and how to upload a component's data."""
     with _component_input():
         return service_for(request.backend).upload_metadata(
             operation.get("component_id"), operation.get("file_name"),
@@ -209,6 +219,7 @@ def get_upload_metadata(request: Request, operation: dict) -> dict:
 
 @action("complete_multipart_upload")
 def complete_multipart_upload(request: Request, operation: dict) -> dict:
+    """Answer ``complete_multipart_upload``: join the uploaded parts."""
     component_id = _required(operation, "component_id")
     upload_id = _required(operation, "upload_id")
     parts = operation.get("parts")
@@ -228,6 +239,7 @@ def complete_multipart_upload(request: Request, operation: dict) -> dict:
 
 @action("encode_media")
 def encode_media(request: Request, operation: dict) -> dict:
+    """Answer ``encode_media``: start a job encoding a component."""
     service = service_for(request.backend)
     with _component_input():
         return media.start_encoding(request, operation, service.store, service.encoder)
@@ -235,6 +247,7 @@ def encode_media(request: Request, operation: dict) -> dict:
 
 @action("get_widget_url")
 def get_widget_url(request: Request, operation: dict) -> dict:
+    """Answer ``get_widget_url``: a signed URL for a widget."""
     name = operation.get("name")
     if name not in WIDGET_NAMES:
         raise ValidationError('Unknown widget {0!r}: use one of {1}.'.format(
@@ -265,6 +278,7 @@ def _existing(request: Request, entity_type: EntityType, entity_key: List[Any]) 
 
 @action("send_user_invite")
 def send_user_invite(request: Request, operation: dict) -> dict:
+    """Answer ``send_user_invite``: write an invitation to the outbox."""
     user_id = _required(operation, "user_id")
     user = _existing(request, request.storage.schema.types["User"], [user_id])
     if not user.get("email"):
@@ -279,6 +293,7 @@ def send_user_invite(request: Request, operation: dict) -> dict:
 
 @action("send_review_session_invite")
 def send_review_session_invite(request: Request, operation: dict) -> dict:
+    """Answer ``send_review_session_invite``: write an invitation to the outbox."""
     invitee_id = _required(operation, "review_session_invitee_id")
     invitee = _existing(request, request.storage.schema.types["ReviewSessionInvitee"],
                         [invitee_id])
@@ -304,6 +319,7 @@ DELAYED_JOBS = {
 
 @action("delayed_job")
 def delayed_job(request: Request, operation: dict) -> dict:
+    """Answer ``delayed_job``: start a server job of a known type."""
     job_type = _required(operation, "job_type")
     known = DELAYED_JOBS.get(job_type)
     if known is None:

@@ -34,6 +34,7 @@ API_KEY_FILE = "api_key"
 
 
 def new_api_key() -> str:
+    """A new random API key."""
     return str(uuid.UUID(bytes=secrets.token_bytes(16), version=4))
 
 
@@ -116,6 +117,7 @@ class Backend:
         return connection.execute(sa.select(table.c.api_key).where(table.c.username == username)).scalar()
 
     def store_api_key(self, connection: sa.Connection, username: str, api_key: str) -> None:
+        """Make *api_key* the one key of *username*."""
         table = self.storage.credential
         connection.execute(sa.delete(table).where(table.c.username == username))
         connection.execute(sa.insert(table).values(username=username, api_key=api_key))
@@ -200,9 +202,11 @@ class Backend:
     # -- answers ------------------------------------------------------------------
 
     def raw_schemas(self) -> List[Dict[str, Any]]:
+        """The served entity schemas, as the client receives them."""
         return json.loads(self._schemas_text)
 
     def server_information(self, connection: sa.Connection, values: Any = None) -> Dict[str, Any]:
+        """The server information a session asks for when it starts."""
         setting = self.storage.tables["setting"]
         text = connection.execute(sa.select(setting.c.value).where(
             setting.c.name == "storage_scenario", setting.c.group == "STORAGE")).scalar()
@@ -220,4 +224,5 @@ class Backend:
         }
 
     def close(self) -> None:
+        """Release the database connections of the backend."""
         self.storage.dispose()

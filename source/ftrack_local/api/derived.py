@@ -22,6 +22,7 @@ PLACEHOLDER_THUMBNAIL = "/img/thumbnail2.png"
 
 
 def computes(*names: str):
+    """Register the decorated function as the computation of the attributes *names*."""
     def register(function: Callable) -> Callable:
         for name in names:
             _COMPUTE[name] = function
@@ -30,6 +31,7 @@ def computes(*names: str):
 
 
 def compute(loader, owner: EntityType, attribute: Attribute, rows: List[Row]) -> List[Any]:
+    """Values of the derived *attribute* for each of *rows* of *owner*."""
     function = _COMPUTE.get(attribute.relation.derived or attribute.name)
     if function is None:
         return [[] if attribute.kind in ("collection", "mapped") else None for _ in rows]

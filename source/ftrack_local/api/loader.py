@@ -91,6 +91,7 @@ class Loader:
     # -- rows -----------------------------------------------------------------
 
     def row_type(self, row: Row, requested: Optional[EntityType] = None) -> EntityType:
+        """The entity type to report for *row*: *requested* when it stands for itself, else the row's own type."""
         if requested is not None and requested.report_as_self:
             return requested
         return self.schema.types[row[TYPE]]

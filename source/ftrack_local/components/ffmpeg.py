@@ -91,6 +91,7 @@ class MediaInfo:
 
     @property
     def frame_count(self) -> Optional[int]:
+        """Number of frames, when rate and duration are known."""
         if self.frame_rate is None or self.duration is None:
             return None
         return max(1, int(round(self.frame_rate * self.duration)))

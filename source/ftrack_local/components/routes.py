@@ -313,4 +313,5 @@ PLACEHOLDER_PNG = _placeholder_png()
 
 
 async def handle_placeholder(request: web.Request) -> web.Response:
+    """The image shown for entities without a thumbnail."""
     return web.Response(body=PLACEHOLDER_PNG, content_type="image/png")

@@ -46,6 +46,7 @@ class ComponentService:
 
     @property
     def server_url(self) -> str:
+        """The server's base URL, without a trailing slash."""
         return (getattr(self.backend, "server_url", "") or "").rstrip("/")
 
     def close(self) -> None:

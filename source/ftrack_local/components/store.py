@@ -41,6 +41,8 @@ class StoreError(Exception):
 
 
 class BlobNotFound(StoreError):
+    """No data is stored under the requested component id."""
+
     def __init__(self, message: str):
         super().__init__(message, status=404)
 
@@ -110,6 +112,7 @@ class Upload:
 
     @property
     def md5(self) -> bytes:
+        """MD5 digest of the bytes written so far."""
         return self._md5.digest()
 
     def commit(self) -> str:
@@ -175,9 +178,11 @@ class BlobStore:
         return os.path.join(self.data_dir, check_identifier(component_id))
 
     def exists(self, component_id: str) -> bool:
+        """Whether data is stored for *component_id*."""
         return os.path.isfile(self.path_of(component_id))
 
     def size_of(self, component_id: str) -> int:
+        """Size in bytes of the data of *component_id*."""
         try:
             return os.path.getsize(self.path_of(component_id))
         except FileNotFoundError:
@@ -240,10 +245,12 @@ class BlobStore:
     # -- thumbnails -------------------------------------------------------------------
 
     def thumbnail_path(self, component_id: str, size: int) -> str:
+        """Where the thumbnail of *component_id* at *size* is cached."""
         return os.path.join(self.thumbnail_dir, "{0}-{1}".format(check_identifier(component_id),
                                                                  int(size)))
 
     def forget_thumbnails(self, component_id: str) -> None:
+        """Remove the cached thumbnails of *component_id*."""
         prefix = check_identifier(component_id) + "-"
         for name in os.listdir(self.thumbnail_dir):
             if name.startswith(prefix) and name[len(prefix):].isdigit():
@@ -271,6 +278,7 @@ class BlobStore:
         return upload_id
 
     def multipart_manifest(self, upload_id: str) -> Dict[str, object]:
+        """The recorded details of the multi-part upload *upload_id*."""
         folder = os.path.join(self.multipart_dir, check_identifier(upload_id, "upload id"))
         try:
             with open(os.path.join(folder, "manifest.json"), encoding="utf-8") as handle:

@@ -61,6 +61,7 @@ class Condition:
 
 
 class All:
+    """Matches when every one of *items* matches."""
     __slots__ = ("items",)
 
     def __init__(self, items: List[Any]):
@@ -68,6 +69,7 @@ class All:
 
 
 class AnyOf:
+    """Matches when at least one of *items* matches."""
     __slots__ = ("items",)
 
     def __init__(self, items: List[Any]):
@@ -75,6 +77,7 @@ class AnyOf:
 
 
 class Not:
+    """Matches when *item* does not."""
     __slots__ = ("item",)
 
     def __init__(self, item: Any):

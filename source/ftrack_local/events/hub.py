@@ -34,6 +34,7 @@ SUCCESS: Dict[str, Any] = {"success": True}
 
 
 def failure(message: str) -> Dict[str, Any]:
+    """A reply payload telling the client that something failed, with *message*."""
     return {"success": False, "message": message}
 
 
@@ -118,6 +119,7 @@ class EventHub:
     # -- connections ------------------------------------------------------------------
 
     def add_connection(self, connection: Connection) -> None:
+        """Start delivering events to *connection*."""
         self.connections[connection.session_id] = connection
 
     def remove_connection(self, connection: Connection) -> None:

@@ -163,6 +163,7 @@ class SocketIOEndpoint:
         self._stopping = False
 
     def install(self, app: web.Application) -> None:
+        """Serve the handshake and websocket routes of the hub on *app*."""
         app[ENDPOINT] = self
         app.router.add_get(HANDSHAKE_PATH, self.handshake)
         app.router.add_get(HANDSHAKE_PATH.rstrip("/"), self.handshake)
@@ -188,6 +189,7 @@ class SocketIOEndpoint:
     # -- handshake ---------------------------------------------------------------------
 
     async def handshake(self, request: web.Request) -> web.Response:
+        """Answer a Socket.IO handshake with a new session id."""
         user, key = _credentials(request)
         loop = asyncio.get_running_loop()
         backend = request.app[BACKEND]
@@ -218,6 +220,7 @@ class SocketIOEndpoint:
     # -- websocket ------------------------------------------------------------------------
 
     async def websocket(self, request: web.Request) -> web.StreamResponse:
+        """Run one client's websocket connection until it closes."""
         sid = request.match_info["sid"]
         loop = asyncio.get_running_loop()
         self._expire(loop.time())

@@ -96,3 +96,25 @@ def test_missing_key(ftrack_session, new_project):
     metadata = new_project["metadata"]
     assert metadata.get("missing") is None
     assert "missing" not in metadata
+
+
+def test_deleted_key_stays_deleted_after_commit(ftrack_session, new_project, new_session):
+    sequence = ftrack_session.create("Sequence", {"name": unique_name("sq"), "parent": new_project})
+    ftrack_session.commit()
+    sequence["metadata"].update({"lens": "35mm", "weather": "rain"})
+    ftrack_session.commit()
+    assert dict(sequence["metadata"]) == {"lens": "35mm", "weather": "rain"}
+
+    del sequence["metadata"]["weather"]
+    ftrack_session.commit()
+    # The committed state is what the session now shows, without asking again.
+    assert dict(sequence["metadata"]) == {"lens": "35mm"}
+    assert dict(new_session().get("Sequence", sequence["id"])["metadata"]) == {"lens": "35mm"}
+
+
+def test_committed_values_become_remote_values(ftrack_session, new_project):
+    new_project["full_name"] = "Committed name"
+    ftrack_session.commit()
+    assert new_project._local.get("full_name", None) is None
+    assert new_project._remote["full_name"] == "Committed name"
+    assert new_project["full_name"] == "Committed name"
