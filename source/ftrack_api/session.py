@@ -121,20 +121,22 @@ class SessionAuthentication(requests.auth.AuthBase):
         return request
 
 
-def _second_element_text(content, index=1):
-    """The JSON text of element *index* (0 or 1) of the JSON list *content*, as bytes.
+def _last_element_text(content, count):
+    """The JSON text of the last element of the JSON list *content*, as bytes.
 
-    Used to store the schemas exactly as the server sent them.
+    *content* holds *count* elements. Only the ones before the last are
+    parsed; the last (the schemas, stored exactly as the server sent them)
+    simply runs to the list's closing bracket.
     """
     text = content.decode("utf-8")
     decoder = json.JSONDecoder()
     position = text.index("[") + 1
-    for _ in range(index):
+    for _ in range(count - 1):
         _, position = decoder.raw_decode(text, _skip_space(text, position))
         position = text.index(",", position) + 1
     start = _skip_space(text, position)
-    _, end = decoder.raw_decode(text, start)
-    return text[start:end].encode("utf-8")
+    end = text.rstrip().rindex("]")
+    return text[start:end].rstrip().encode("utf-8")
 
 
 def _skip_space(text, position):
@@ -624,7 +626,7 @@ class Session(object):
         operations.append({"action": "query_schemas"})
         response = self._send(operations)
         information, schemas = self._call(operations, merge=False, response=response)
-        self._downloaded_schemas = (schemas, _second_element_text(response.content))
+        self._downloaded_schemas = (schemas, _last_element_text(response.content, 2))
         return information
 
     def check_server_compatibility(self):
@@ -694,7 +696,7 @@ class Session(object):
             operations = [{"action": "query_schemas"}]
             response = self._send(operations)
             schemas = self._call(operations, merge=False, response=response)[0]
-            text = _second_element_text(response.content, index=0)
+            text = _last_element_text(response.content, 1)
 
         if cache_file is not None:
             try:
@@ -716,7 +718,10 @@ class Session(object):
 
     def _default_construct_entity_type(self, event):
         """Return class for the schema of *event* built by StandardFactory."""
-        return ftrack_api.entity.factory.StandardFactory().create(
+        factory = self.__dict__.get("_standard_factory")
+        if factory is None:
+            factory = self._standard_factory = ftrack_api.entity.factory.StandardFactory()
+        return factory.create(
             event["data"]["schema"]
         )
 

@@ -443,12 +443,60 @@ def _error(expression, reason, position=None):
     )
 
 
+#: One ``key <operator> value`` condition, with the spaces around it.
+_SIMPLE_CONDITION = re.compile(
+    r"\s*([\w.\-]+)\s*(!=|>=|<=|=|>|<)\s*(\"[^\"]*\"|'[^']*'|[\w\-,./*@+:]+)\s*"
+)
+#: The ``and`` between two conditions (the space before it is consumed by
+#: the preceding condition).
+_SIMPLE_AND = re.compile(r"(?i:and)\s+")
+_KEYWORDS = frozenset(("and", "or", "not"))
+
+
+def _parse_simple(expression):
+    """Return the tree of *expression* when it is conditions joined by ``and``.
+
+    Most subscriptions and targets look like that (``topic=ftrack.update and
+    source.user.username=jane``) and are read here with regular expressions,
+    without the full grammar. Anything else (``or``, ``not``, parentheses,
+    keywords used as keys or values) returns None and is left to the
+    grammar, which gives the same result for what is read here.
+    """
+    conditions = []
+    position = 0
+    end = len(expression)
+    while True:
+        match = _SIMPLE_CONDITION.match(expression, position)
+        if match is None:
+            return None
+        key, symbol, value = match.groups()
+        if key.lower() in _KEYWORDS:
+            return None
+        if value[0] in "\"'":
+            value = value[1:-1]
+        elif value.lower() in _KEYWORDS:
+            return None
+        conditions.append(Condition(key, _FUNCTION_BY_SYMBOL[symbol], value))
+        position = match.end()
+        if position == end:
+            break
+        joined = _SIMPLE_AND.match(expression, position)
+        if joined is None or not expression[position - 1].isspace():
+            return None
+        position = joined.end()
+    return conditions[0] if len(conditions) == 1 else All(conditions)
+
+
 def _parse(expression):
     """Parse *expression* text without using the cache."""
     if not isinstance(expression, str):
         raise _error(expression, "expected a string")
     if not expression.strip():
         raise _error(expression, "it is empty")
+
+    simple = _parse_simple(expression)
+    if simple is not None:
+        return simple
 
     try:
         with _PARSE_LOCK:

@@ -627,3 +627,80 @@ def test_match_against_nested_mapping_types():
     candidate = {"data": Wrapper({"entity": Wrapper({"name": "sh010"})})}
     assert matches("data.entity.name=sh010", candidate)
     assert not matches("data.entity.missing=sh010", candidate)
+
+
+# -- the quick reading of plain conjunctions --------------------------------
+
+
+def _grammar_tree(text):
+    import ftrack_api.event.expression as module
+
+    return module._GRAMMAR.parse_string(text, parse_all=True)[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "topic=ftrack.update",
+        " topic = ftrack.update ",
+        "topic=ftrack.* and data.storage_scenario.scenario=\"ftrack.centralized-storage\"",
+        "topic=a AND source.user.username='jane doe' and data.count>=3",
+        "id=8c1e0f3a and applicationId=maya",
+        "data.path=/mnt/a,b:c@d+e and data.x!=y",
+        "a<1 and b<=2 and c>3 and d>=4",
+        "key=\"and\"",
+    ],
+)
+def test_plain_conjunctions_read_like_the_grammar(text):
+    import ftrack_api.event.expression as module
+
+    quick = module._parse_simple(text)
+    assert quick is not None
+    assert str(quick) == str(_grammar_tree(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a=1 or b=2",
+        "not a=1",
+        "(a=1)",
+        "not=1",
+        "topic=and",
+        "a=\"x\"and b=1",
+        "a=1 and",
+        "a=1 b=2",
+        "a=",
+    ],
+)
+def test_other_expressions_are_left_to_the_grammar(text):
+    import ftrack_api.event.expression as module
+
+    assert module._parse_simple(text) is None
+
+
+def test_quick_reading_agrees_with_grammar_on_generated_expressions():
+    import random
+
+    import ftrack_api.event.expression as module
+
+    generator = random.Random(7)
+    keys = ["topic", "data.a", "source.user.username", "x-y", "and", "not"]
+    values = ["ftrack.update", "'a b'", "\"q\"", "1.5", "*", "a*", "and", "or", "x:y"]
+    symbols = ["=", "!=", "<", "<=", ">", ">="]
+    joins = [" and ", " AND ", " or ", "and ", " and", "  and  "]
+    compared = 0
+    for _ in range(2000):
+        parts = [generator.choice(keys) + generator.choice(["", " "]) + generator.choice(symbols)
+                 + generator.choice(["", " "]) + generator.choice(values)]
+        for _ in range(generator.randint(0, 3)):
+            parts.append(generator.choice(joins))
+            parts.append(generator.choice(keys) + generator.choice(symbols)
+                         + generator.choice(values))
+        text = "".join(parts)
+        quick = module._parse_simple(text)
+        if quick is None:
+            continue
+        compared += 1
+        assert str(quick) == str(_grammar_tree(text)), text
+    assert compared > 200
