@@ -23,7 +23,7 @@ from ftrack_local import seed
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCRIPT = os.path.join(HERE, "client_workloads.py")
 TASK_COUNT = 5000
-REPEATS = 3
+REPEATS = 5
 
 
 def create_op(type_name, **data):
