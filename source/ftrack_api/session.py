@@ -159,8 +159,15 @@ def _settle_environment(request, server_url):
     request.trust_env = False
 
 
+#: Builds the default entity classes; it keeps no state between classes.
+_STANDARD_FACTORY = ftrack_api.entity.factory.StandardFactory()
+
+
 class Session(object):
     """An isolated session for interaction with an ftrack server."""
+
+    #: Whether the storage scenario handlers are subscribed (once per session).
+    _storage_scenarios_registered = False
 
     def __init__(
         self,
@@ -718,12 +725,7 @@ class Session(object):
 
     def _default_construct_entity_type(self, event):
         """Return class for the schema of *event* built by StandardFactory."""
-        factory = self.__dict__.get("_standard_factory")
-        if factory is None:
-            factory = self._standard_factory = ftrack_api.entity.factory.StandardFactory()
-        return factory.create(
-            event["data"]["schema"]
-        )
+        return _STANDARD_FACTORY.create(event["data"]["schema"])
 
     def _build_entity_type_classes(self, schemas):
         """Build default entity type classes."""
@@ -824,7 +826,7 @@ class Session(object):
         scenario = (self._server_information or {}).get("storage_scenario")
         if not isinstance(scenario, collections.abc.Mapping) or not scenario.get("scenario"):
             return
-        if not getattr(self, "_storage_scenarios_registered", False):
+        if not self._storage_scenarios_registered:
             self._storage_scenarios_registered = True
             ftrack_api._centralized_storage_scenario.register(self)
         self._event_hub.publish(

@@ -61,18 +61,26 @@ def _kind(component):
     return "file"
 
 
+def _component_location_entities(session, component_ids, location_id=None):
+    """``ComponentLocation`` entities of *component_ids*, in *location_id* only when given."""
+    ids = sorted(set(str(identifier) for identifier in component_ids))
+    in_location = ' and location_id is "{0}"'.format(location_id) if location_id else ""
+    entities = []
+    for chunk in _chunks(ids):
+        entities.extend(session.query(
+            "select component_id, location_id, resource_identifier from ComponentLocation "
+            "where component_id in ({0}){1}".format(
+                ", ".join('"{0}"'.format(i) for i in chunk), in_location)
+        ).all())
+    return entities
+
+
 def _component_locations(session, component_ids):
     """Return ``{component id: {location id: resource identifier}}`` from the server."""
     rows = {}
-    ids = [str(identifier) for identifier in component_ids]
-    for chunk in _chunks(sorted(set(ids))):
-        results = session.query(
-            "select component_id, location_id, resource_identifier from ComponentLocation "
-            "where component_id in ({0})".format(", ".join('"{0}"'.format(i) for i in chunk))
-        ).all()
-        for row in results:
-            rows.setdefault(row["component_id"], {})[row["location_id"]] = row[
-                "resource_identifier"]
+    for row in _component_location_entities(session, component_ids):
+        rows.setdefault(row["component_id"], {})[row["location_id"]] = row[
+            "resource_identifier"]
     return rows
 
 
@@ -285,8 +293,9 @@ class Location(ftrack_api.entity.base.Entity):
         when one of *components* is not in this location.
         """
         components = list(components)
-        self.get_resource_identifiers(components)
         if recursive:
+            # Raise for missing components before looking at their members.
+            self.get_resource_identifiers(components)
             pairs = _with_members(components, [None] * len(components), members_first=True)
             candidates = [component for component, _ in pairs]
             present = self._present_component_ids([c["id"] for c in candidates])
@@ -314,13 +323,8 @@ class Location(ftrack_api.entity.base.Entity):
     def _deregister_components_in_location(self, components):
         """Delete the ``ComponentLocation`` rows of *components* here and commit."""
         session = self.session
-        ids = [str(component["id"]) for component in components]
-        rows = []
-        for chunk in _chunks(ids):
-            rows.extend(session.query(
-                'select id from ComponentLocation where location_id is "{0}" and '
-                "component_id in ({1})".format(
-                    self["id"], ", ".join('"{0}"'.format(i) for i in chunk))).all())
+        rows = _component_location_entities(
+            session, [component["id"] for component in components], self["id"])
         for row in rows:
             session.delete(row)
         try:

@@ -76,6 +76,11 @@ def _json_default(value):
     return str(value)
 
 
+def _accepted(result):
+    """Return whether the server's answer *result* to an event says success."""
+    return isinstance(result, dict) and bool(result.get("success"))
+
+
 def encode_event(event):
     """Return the JSON text of *event* as sent to the event server."""
     payload = {}
@@ -597,7 +602,7 @@ class EventHub(object):
             return
 
         def on_ack(result):
-            if not (isinstance(result, dict) and result.get("success")):
+            if not _accepted(result):
                 self.logger.warning(
                     L(
                         "The event server refused subscriber {0}: {1}",
@@ -777,14 +782,14 @@ class EventHub(object):
 
     def _check_publish_ack(self, result):
         """Log a publish the server did not accept."""
-        if not (isinstance(result, dict) and result.get("success")):
+        if not _accepted(result):
             self.logger.error(
                 L("The event server did not accept an event: {0}", result)
             )
 
     def _check_meta_ack(self, result):
         """Log a subscription change the server did not accept."""
-        if not (isinstance(result, dict) and result.get("success")):
+        if not _accepted(result):
             self.logger.warning(
                 L("The event server refused a subscription change: {0}", result)
             )
