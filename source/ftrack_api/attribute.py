@@ -503,20 +503,25 @@ class AbstractCollectionAttribute(Attribute):
             entity, self._items(value)
         )
 
-    def _collection_changed(self, entity, collection, old_value):
-        """Record change of *collection* (value of this attribute)."""
+    def _adopt_collection(self, entity, collection):
+        """Make *collection* the local value of *entity* after it changed,
+        when it is the remote value (modified in place).
+
+        Called by :meth:`ftrack_api.collection.Collection._notify`, which
+        also records the operation. Other collections (the local value, or a
+        detached copy) are left where they are.
+        """
         name = self._name
+        if entity._remote.get(name, NOT_SET) is not collection:
+            return
         local = entity._local
         current = local.get(name, NOT_SET)
-        if current is not collection and not (
+        if current is collection or (
             isinstance(current, ftrack_api.collection.MappedCollectionProxy)
             and current.collection is collection
         ):
-            # The changed collection becomes the local value when it is not
-            # already (e.g. a remote collection mutated directly).
-            current = self._wrap_changed(entity, collection)
-            local[name] = current
-        entity._record_update(name, old_value, current)
+            return
+        local[name] = self._wrap_changed(entity, collection)
 
     def _wrap_changed(self, entity, collection):
         """Return local value to store for changed *collection*."""

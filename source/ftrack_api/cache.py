@@ -12,12 +12,13 @@ a ready made decorator using a module wide memoiser.
 """
 
 import abc
+import collections.abc
 import contextlib
 import copy
 import dbm
 import dbm.dumb
 import functools
-import hashlib
+import inspect
 import os
 import pickle
 import re
@@ -374,257 +375,177 @@ class SerialisedCache(ProxyCache):
 class KeyMaker(metaclass=abc.ABCMeta):
     """Interface of objects generating cache keys from arbitrary items.
 
-    The keys of several items are joined with :attr:`item_separator`.
+    :meth:`key` asks :meth:`_key` for the key of each item and joins the
+    results with :attr:`item_separator`, which is empty text unless a
+    subclass chooses otherwise. Subclasses only need to implement
+    :meth:`_key`.
     """
 
-    #: Text placed between the keys of several items (the ASCII unit
-    #: separator control character, which is unlikely to appear in keys).
-    item_separator = "\x1f"
+    #: Placed between the keys of the items given to :meth:`key`.
+    item_separator = ""
 
     def __init__(self):
         """Initialise key maker."""
         super(KeyMaker, self).__init__()
+        self.item_separator = ""
 
     def key(self, *items):
-        """Return key (text) representing *items*."""
-        return self.item_separator.join(self._key(item) for item in items)
+        """Return key representing *items*."""
+        separator = self.item_separator
+        if len(items) == 1:
+            # Most keys describe a single item (an entity identity for
+            # instance): joining one part would only copy it.
+            part = self._key(items[0])
+            if type(part) is type(separator):
+                return part
+            return separator.join((part,))
+
+        return separator.join([self._key(item) for item in items])
 
     @abc.abstractmethod
     def _key(self, obj):
-        """Return key (text) for a single *obj*."""
+        """Return key for a single *obj*."""
 
 
 class StringKeyMaker(KeyMaker):
-    """Key maker using the text form (:func:`str`) of each item."""
+    """Key maker using the text form (:func:`str`) of each item.
+
+    The key of several items is their text forms one after the other, so
+    ``key({}, {})`` is ``'{}{}'``. Sessions use this key maker by default:
+    the key of an entity is the text of ``(entity type, [primary key
+    values as text])``, e.g. ``"('User', ['d7e6...'])"``.
+    """
 
     def _key(self, obj):
         """Return text form of *obj*."""
         return str(obj)
 
 
-def _qualified_name(obj):
-    """Return ``module.qualname`` of *obj*."""
-    module = getattr(obj, "__module__", None) or ""
-    name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", "")
-    return "{0}.{1}".format(module, name)
+#: Pickle protocol used by :class:`ObjectKeyMaker`; protocol 2 is the
+#: newest that Python 2 clients can read too, so keys are shared with them.
+_KEY_PICKLE_PROTOCOL = 2
+
+_Iterable = collections.abc.Iterable
+_Mapping = collections.abc.Mapping
+_MethodType = types.MethodType
+_FunctionType = types.FunctionType
+_BuiltinFunctionType = types.BuiltinFunctionType
 
 
 class ObjectKeyMaker(KeyMaker):
-    """Key maker producing distinct, stable keys for arbitrary objects.
+    """Key maker producing byte keys for arbitrary objects.
 
-    Values of different types never share a key (``1``, ``1.0``, ``True``
-    and ``'1'`` all differ), mappings and sets give the same key whatever
-    their order, and functions, methods and classes are identified by their
-    qualified names. Entities are identified by their identity. Other
-    objects are identified by their pickled form or, failing that, by their
-    representation.
+    Items need not be hashable, so arguments such as dictionaries and lists
+    can take part in keys. Each item gives bytes according to its kind,
+    checked in this order:
+
+    * Text: its pickle (protocol 2).
+    * Mappings: the entries in sorted order, each being the key of the
+      entry's key, :attr:`mapping_pair_separator` and the key of its value,
+      joined with :attr:`item_separator` and enclosed in
+      :attr:`mapping_identifier` bytes.
+    * Other iterables (lists, tuples, sets, bytes...): the keys of their
+      elements in iteration order, joined with :attr:`item_separator` and
+      enclosed in :attr:`iterable_identifier` bytes.
+    * Bound methods: :attr:`name_identifier`, then the method name, the
+      class name of the instance and the module, separated by
+      :attr:`item_separator`.
+    * Functions and classes: :attr:`name_identifier`, then the name and the
+      module, separated by :attr:`item_separator`.
+    * Builtin functions: :attr:`name_identifier` followed by the name.
+    * Anything else: its pickle (protocol 2).
+
+    Names are encoded as UTF-8. The keys of several items given to
+    :meth:`~KeyMaker.key` are joined with :attr:`item_separator` (a NUL
+    byte), so for example ``key(len, [1])`` is
+    ``b'\\x04len\\x00\\x03\\x80\\x02K\\x01.\\x03'``.
     """
+
+    item_separator = b"\x00"
+    mapping_identifier = b"\x01"
+    mapping_pair_separator = b"\x02"
+    iterable_identifier = b"\x03"
+    name_identifier = b"\x04"
 
     def __init__(self):
         """Initialise key maker."""
         super(ObjectKeyMaker, self).__init__()
+        self.item_separator = b"\x00"
+        self.mapping_identifier = b"\x01"
+        self.mapping_pair_separator = b"\x02"
+        self.iterable_identifier = b"\x03"
+        self.name_identifier = b"\x04"
 
-    def _key(self, obj):
-        """Return key (text) for *obj*."""
-        return self._encode(obj, set())
+    def _key(self, item):
+        """Return key (bytes) for *item*.
 
-    def _encode(self, obj, active):
-        """Return text encoding of *obj*; *active* guards against cycles."""
-        if obj is None or obj is Ellipsis or obj is NotImplemented:
-            return repr(obj)
+        Elements of containers are keyed through :meth:`_key` as well, so
+        subclasses overriding it apply to nested values too.
+        """
+        if isinstance(item, _Iterable):
+            if isinstance(item, str):
+                return pickle.dumps(item, _KEY_PICKLE_PROTOCOL)
 
-        kind = type(obj)
-        if kind in (bool, int, float, complex, str, bytes):
-            return "{0}:{1!r}".format(kind.__name__, obj)
+            if isinstance(item, _Mapping):
+                pair_separator = self.mapping_pair_separator
+                entries = [
+                    self._key(entry_key) + pair_separator + self._key(entry_value)
+                    for entry_key, entry_value in sorted(item.items())
+                ]
+                marker = self.mapping_identifier
+                return marker + self.item_separator.join(entries) + marker
 
-        if isinstance(obj, (bool, int, float, complex, str, bytes)):
-            # Subclass of a primitive, e.g. an IntEnum member.
-            return "{0}:{1!r}".format(_qualified_name(kind), obj)
+            elements = [self._key(element) for element in item]
+            marker = self.iterable_identifier
+            return marker + self.item_separator.join(elements) + marker
 
-        if isinstance(obj, type):
-            return "class:" + _qualified_name(obj)
-
-        if isinstance(obj, types.ModuleType):
-            return "module:" + obj.__name__
-
-        if isinstance(obj, types.MethodType):
-            return "method:{0}@{1}".format(
-                self._encode(obj.__func__, active),
-                self._encode(obj.__self__, active),
-            )
-
-        if isinstance(obj, types.FunctionType):
-            return self._encode_function(obj, active)
-
-        if isinstance(obj, (types.BuiltinFunctionType, types.BuiltinMethodType)):
-            owner = getattr(obj, "__self__", None)
-            text = "builtin:" + _qualified_name(obj)
-            if owner is not None and not isinstance(owner, types.ModuleType):
-                text += "@" + self._encode(owner, active)
-            return text
-
-        if isinstance(obj, functools.partial):
-            return "partial({0},{1},{2})".format(
-                self._encode(obj.func, active),
-                self._encode(tuple(obj.args), active),
-                self._encode(dict(obj.keywords), active),
-            )
-
-        marker = id(obj)
-        if marker in active:
-            return "<cycle>"
-
-        active.add(marker)
-        try:
-            return self._encode_composite(obj, active)
-        finally:
-            active.discard(marker)
-
-    def _encode_function(self, function, active):
-        """Return text encoding of a Python *function*."""
-        code = getattr(function, "__code__", None)
-        text = "function:" + _qualified_name(function)
-        if code is not None:
-            text += "@{0}:{1}".format(code.co_filename, code.co_firstlineno)
-
-        closure = getattr(function, "__closure__", None)
-        if closure:
-            cells = []
-            for cell in closure:
-                try:
-                    contents = cell.cell_contents
-                except ValueError:
-                    cells.append("<empty>")
-                    continue
-
-                if self._is_immutable(contents):
-                    cells.append(self._encode(contents, active))
-                else:
-                    # Mutable captured state (e.g. a list or an instance) is
-                    # identified by object, so changing it keeps the key.
-                    cells.append(
-                        "ref:{0}:{1:x}".format(
-                            _qualified_name(type(contents)), id(contents)
-                        )
-                    )
-            text += "[" + ",".join(cells) + "]"
-
-        return text
-
-    def _is_immutable(self, obj):
-        """Return whether *obj* is a value that cannot change."""
-        if obj is None or isinstance(
-            obj,
-            (
-                bool,
-                int,
-                float,
-                complex,
-                str,
-                bytes,
-                type,
-                types.ModuleType,
-                types.FunctionType,
-                types.BuiltinFunctionType,
-            ),
-        ):
-            return True
-
-        if type(obj) in (tuple, frozenset):
-            return all(self._is_immutable(item) for item in obj)
-
-        return False
-
-    def _encode_composite(self, obj, active):
-        """Return text encoding of containers and other objects."""
-        if self._is_entity(obj):
-            try:
-                import ftrack_api.inspection
-
-                identity = ftrack_api.inspection.identity(obj)
-            except Exception:
-                identity = None
-            if identity is not None:
-                return "entity:{0!r}".format(identity)
-
-        if isinstance(obj, dict) or self._is_mapping(obj):
-            entries = sorted(
-                "{0}={1}".format(
-                    self._encode(key, active), self._encode(value, active)
-                )
-                for key, value in obj.items()
-            )
-            prefix = "dict" if type(obj) is dict else _qualified_name(type(obj))
-            return prefix + "{" + ",".join(entries) + "}"
-
-        if isinstance(obj, (set, frozenset)):
-            entries = sorted(self._encode(item, active) for item in obj)
-            prefix = type(obj).__name__ if type(obj) in (set, frozenset) else (
-                _qualified_name(type(obj))
-            )
-            return prefix + "{" + ",".join(entries) + "}"
-
-        if isinstance(obj, list):
-            prefix = "list" if type(obj) is list else _qualified_name(type(obj))
+        if isinstance(item, _MethodType):
+            separator = self.item_separator
             return (
-                prefix
-                + "["
-                + ",".join(self._encode(item, active) for item in obj)
-                + "]"
+                self.name_identifier
+                + item.__name__.encode()
+                + separator
+                + item.__self__.__class__.__name__.encode()
+                + separator
+                + item.__module__.encode()
             )
 
-        if isinstance(obj, tuple):
-            prefix = "tuple" if type(obj) is tuple else _qualified_name(type(obj))
+        if isinstance(item, (_FunctionType, type)):
             return (
-                prefix
-                + "("
-                + ",".join(self._encode(item, active) for item in obj)
-                + ")"
+                self.name_identifier
+                + item.__name__.encode()
+                + self.item_separator
+                + item.__module__.encode()
             )
 
-        try:
-            data = pickle.dumps(obj, protocol=4)
-        except Exception:
-            try:
-                text = repr(obj)
-            except Exception:
-                text = object.__repr__(obj)
-            return "object:{0}:{1}".format(_qualified_name(type(obj)), text)
+        if isinstance(item, _BuiltinFunctionType):
+            return self.name_identifier + item.__name__.encode()
 
-        return "pickle:{0}:{1}".format(
-            _qualified_name(type(obj)), hashlib.sha1(data).hexdigest()
-        )
-
-    @staticmethod
-    def _is_entity(obj):
-        """Return whether *obj* looks like an entity."""
-        return hasattr(obj, "entity_type") and hasattr(obj, "primary_key_attributes")
-
-    @staticmethod
-    def _is_mapping(obj):
-        """Return whether *obj* is a mapping."""
-        import collections.abc
-
-        return isinstance(obj, collections.abc.Mapping)
+        return pickle.dumps(item, _KEY_PICKLE_PROTOCOL)
 
 
 class Memoiser(object):
     """Remember results of function calls using a cache and a key maker.
 
+    The key of a call is made from the function and the mapping of its
+    parameter names to the values they receive (defaults included), so
+    ``f(1)``, ``f(x=1)`` and ``f(1, y=2)`` share a key when ``y`` defaults
+    to 2.
+
     Example::
 
         >>> memoiser = Memoiser(MemoryCache(), ObjectKeyMaker())
-        >>> def add(x, y):
-        ...     print('Called')
-        ...     return x + y
-        >>> memoiser.call(add, (1, 2), {})
-        Called
-        3
-        >>> memoiser.call(add, (1, 2), {})
-        3
-        >>> memoiser.call(add, (1, 3), {})
-        Called
+        >>> def area(width, height=1):
+        ...     print('Computing')
+        ...     return width * height
+        >>> memoiser.call(area, (4,))
+        Computing
         4
+        >>> memoiser.call(area, (), {'width': 4, 'height': 1})
+        4
+        >>> memoiser.call(area, (4, 2))
+        Computing
+        8
     """
 
     def __init__(self, cache=None, key_maker=None, return_copies=True):
@@ -649,18 +570,21 @@ class Memoiser(object):
     def call(self, function, args=None, kw=None):
         """Return result of calling *function* with *args* and *kw*.
 
-        The result is taken from the cache when this call was made before;
-        otherwise *function* is called and its result remembered.
+        The result is taken from the cache when a call binding the same
+        values to the parameters of *function* was made before; otherwise
+        *function* is called and its result remembered. Arguments that do
+        not fit the parameters of *function* raise :exc:`TypeError` without
+        calling it.
         """
         if args is None:
             args = ()
         if kw is None:
             kw = {}
 
-        args = tuple(args)
-        kw = dict(kw)
+        # Bound methods include their instance as the first parameter.
+        bound = inspect.getcallargs(function, *args, **kw)
 
-        key = self.key_maker.key(function, args, kw)
+        key = self.key_maker.key(function, bound)
         try:
             value = self.cache.get(key)
         except KeyError:

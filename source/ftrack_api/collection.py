@@ -7,20 +7,38 @@ import logging
 import ftrack_api.cache
 import ftrack_api.exception
 import ftrack_api.inspection
+import ftrack_api.operation
 import ftrack_api.symbol
-from ftrack_api.logging import LazyLogMessage as L  # noqa: F401 (public name)
+from ftrack_api.logging import LazyLogMessage as L
 
 NOT_SET = ftrack_api.symbol.NOT_SET
 
-_LOGGER = logging.getLogger(__name__)
-
 
 def _identity_key(item):
-    """Return hashable identity for *item* (entity or other value)."""
+    """Return hashable identity for *item*.
+
+    Entities are identified by type and primary key; other hashable values
+    by themselves and anything else by object identity.
+    """
     try:
         return item._identity_key()
     except AttributeError:
+        pass
+    try:
+        hash(item)
+    except TypeError:
         return ("object", id(item))
+    return ("value", item)
+
+
+def _collection_attribute_class():
+    """Return the base class of the entity collection attributes.
+
+    Imported on use: :mod:`ftrack_api.attribute` itself imports this module.
+    """
+    import ftrack_api.attribute
+
+    return ftrack_api.attribute.AbstractCollectionAttribute
 
 
 class Collection(collections.abc.MutableSequence):
@@ -29,25 +47,70 @@ class Collection(collections.abc.MutableSequence):
     def __init__(self, entity, attribute, mutable=True, data=None):
         """Initialise collection bound to *attribute* of *entity*.
 
-        *mutable* decides whether the collection may be changed. *data* is
-        an optional iterable of initial items (no change is recorded for
-        them).
+        *mutable* decides whether the collection may be changed afterwards.
+        *data* is an optional iterable of initial items; filling the
+        collection with them records no operation, and an item given twice
+        raises :exc:`~ftrack_api.exception.DuplicateItemInCollectionError`.
         """
         self.entity = entity
         self.attribute = attribute
         self.mutable = mutable
-        self._data = list(data) if data else []
+        self._data = []
+
+        items = list(data) if data is not None else []
+        if len(items) > 1:
+            seen = set()
+            for item in items:
+                key = _identity_key(item)
+                if key in seen:
+                    raise ftrack_api.exception.DuplicateItemInCollectionError(
+                        item, self
+                    )
+                seen.add(key)
+        self._data = items
 
     def _notify(self, old_value):
-        """Report change of the collection to the owning attribute."""
-        if self.entity is not None and self.attribute is not None:
-            self.attribute._collection_changed(self.entity, self, old_value)
+        """Record that the collection changed from *old_value* (a copy taken
+        before the change).
+
+        When the owning entity's session records operations, an
+        :class:`~ftrack_api.operation.UpdateEntityOperation` of the bound
+        attribute is added to it, with this collection as new value. Every
+        modification of the collection goes through this method.
+        """
+        entity = self.entity
+        attribute = self.attribute
+        if entity is None or attribute is None:
+            return
+
+        if isinstance(attribute, _collection_attribute_class()):
+            attribute._adopt_collection(entity, self)
+
+        session = entity.session
+        if session is None or not session.record_operations:
+            return
+
+        operation = ftrack_api.operation.UpdateEntityOperation(
+            entity.entity_type,
+            ftrack_api.inspection.primary_key(entity),
+            attribute.name,
+            old_value,
+            self,
+        )
+        # Prefer the session's own (locked) way of adding an operation.
+        record = getattr(session, "_record_operation", None)
+        if record is not None:
+            record(operation)
+        else:
+            session.recorded_operations.push(operation)
 
     def _snapshot(self):
-        """Return copy of the collection before a change."""
-        return Collection(self.entity, self.attribute, self.mutable, list(self._data))
+        """Return copy of the collection taken before a change."""
+        return copy.copy(self)
 
     def _check_mutable(self):
+        """Raise :exc:`~ftrack_api.exception.ImmutableCollectionError` when
+        the collection may not be changed."""
         if not self.mutable:
             raise ftrack_api.exception.ImmutableCollectionError(self)
 
@@ -95,8 +158,15 @@ class Collection(collections.abc.MutableSequence):
             self._notify(old_value)
             return
 
-        current = self._data[index]
-        if current is not item and current != item and item in self:
+        try:
+            current = self._data[index]
+        except IndexError:
+            # Still checked for duplicates; the assignment below then raises.
+            current = NOT_SET
+        replaces_itself = current is not NOT_SET and (
+            current is item or current == item
+        )
+        if not replaces_itself and item in self:
             raise ftrack_api.exception.DuplicateItemInCollectionError(item, self)
         old_value = self._snapshot()
         self._data[index] = item
@@ -105,6 +175,8 @@ class Collection(collections.abc.MutableSequence):
     def __delitem__(self, index):
         """Remove item at *index*."""
         self._check_mutable()
+        # Look the item up first: an invalid index fails before any copy.
+        self._data[index]
         old_value = self._snapshot()
         del self._data[index]
         self._notify(old_value)
@@ -114,26 +186,45 @@ class Collection(collections.abc.MutableSequence):
         return len(self._data)
 
     def __iter__(self):
-        """Iterate over items."""
-        return iter(list(self._data))
+        """Iterate over items.
+
+        As for a list, items added or removed while iterating are seen or
+        skipped according to their position.
+        """
+        return iter(self._data)
 
     def __eq__(self, other):
-        """Return whether *other* holds the same items in the same order."""
-        if isinstance(other, Collection):
-            return self._data == other._data
-        if isinstance(other, list):
-            return self._data == other
-        return False
+        """Return whether *other* is a collection of the same items.
+
+        Items are compared by identity (entity type and primary key), in any
+        order. A collection never equals an object of another type, not even
+        a list of the same items.
+        """
+        if not isinstance(other, Collection):
+            return False
+        if len(self._data) != len(other._data):
+            return False
+        return collections.Counter(
+            _identity_key(item) for item in self._data
+        ) == collections.Counter(_identity_key(item) for item in other._data)
 
     def __ne__(self, other):
-        """Return whether *other* differs."""
+        """Return whether *other* differs (see :meth:`__eq__`)."""
         return not self.__eq__(other)
 
     __hash__ = None
 
     def __copy__(self):
-        """Return shallow copy (items are shared)."""
-        return Collection(self.entity, self.attribute, self.mutable, list(self._data))
+        """Return shallow copy.
+
+        The copy is bound to the same entity and attribute (and is of the same
+        class) but holds its own list of the (shared) items, so changing one
+        does not change the other.
+        """
+        duplicate = type(self).__new__(type(self))
+        duplicate.__dict__.update(self.__dict__)
+        duplicate._data = list(self._data)
+        return duplicate
 
 
 class MappedCollectionProxy(collections.abc.MutableMapping):
@@ -141,8 +232,10 @@ class MappedCollectionProxy(collections.abc.MutableMapping):
 
     def __init__(self, collection):
         """Proxy *collection* (a :class:`Collection`)."""
-        super(MappedCollectionProxy, self).__init__()
+        #: Logger named after the module and the proxy class.
+        self.logger = logging.getLogger(__name__ + "." + type(self).__name__)
         self.collection = collection
+        super(MappedCollectionProxy, self).__init__()
 
     @property
     def mutable(self):
@@ -165,20 +258,15 @@ class MappedCollectionProxy(collections.abc.MutableMapping):
         self.collection.attribute = value
 
     def __copy__(self):
-        """Return shallow copy."""
+        """Return shallow copy.
+
+        The copy proxies a shallow copy of the underlying collection, so
+        changing one does not change the other.
+        """
         duplicate = type(self).__new__(type(self))
         duplicate.__dict__.update(self.__dict__)
         duplicate.collection = copy.copy(self.collection)
         return duplicate
-
-    def __repr__(self):
-        try:
-            content = dict(self.items())
-        except Exception:  # pragma: no cover - defensive.
-            content = "..."
-        return "<{0}.{1} {2!r}>".format(
-            self.__module__, self.__class__.__name__, content
-        )
 
 
 class KeyValueMappedCollectionProxy(MappedCollectionProxy):
@@ -229,9 +317,20 @@ class KeyValueMappedCollectionProxy(MappedCollectionProxy):
         entity = self.creator(
             self, {self.key_attribute: key, self.value_attribute: value}
         )
-        # The creator may have placed the entity already.
-        if not any(existing is entity for existing in self.collection._data):
-            self.collection.append(entity)
+        collection = self.collection
+        if any(existing is entity for existing in collection._data):
+            # The creator placed the entity itself.
+            return
+
+        if ftrack_api.inspection.state(entity) is ftrack_api.symbol.CREATED:
+            # A new entity: its membership is committed with the collection.
+            collection.append(entity)
+        else:
+            # The creator persists the entity some other way (for example an
+            # update of a reconstructed entity); recording the change of the
+            # collection too would send a redundant operation.
+            with collection.entity.session.operation_recording(False):
+                collection.append(entity)
 
     def __delitem__(self, key):
         """Remove *key*, deleting the entity holding it."""
@@ -251,24 +350,22 @@ class KeyValueMappedCollectionProxy(MappedCollectionProxy):
         """Iterate over keys."""
         key_attribute = self.key_attribute
         keys = []
+        seen = set()
         for entity in self.collection._data:
             key = entity[key_attribute]
-            if key not in keys:
-                keys.append(key)
+            try:
+                if key in seen:
+                    continue
+                seen.add(key)
+            except TypeError:
+                if key in keys:
+                    continue
+            keys.append(key)
         return iter(keys)
 
     def __len__(self):
         """Return number of keys."""
         return len(list(iter(self)))
-
-    def __copy__(self):
-        """Return shallow copy."""
-        return KeyValueMappedCollectionProxy(
-            copy.copy(self.collection),
-            self.creator,
-            self.key_attribute,
-            self.value_attribute,
-        )
 
 
 class PerSessionDefaultKeyMaker(ftrack_api.cache.KeyMaker):
@@ -305,7 +402,8 @@ class CustomAttributeCollectionProxy(MappedCollectionProxy):
     """A mapped collection of custom attribute value entities.
 
     Values are ``CustomAttributeValue`` entities identified by their
-    configuration; keys are the configuration keys.
+    configuration; keys are the keys of the configurations that apply to the
+    owning entity, whether a value is set for them or not.
     """
 
     def __init__(self, collection):
@@ -315,32 +413,78 @@ class CustomAttributeCollectionProxy(MappedCollectionProxy):
         super(CustomAttributeCollectionProxy, self).__init__(collection)
 
     def _session(self):
+        """Return the session of the owning entity."""
         return self.collection.entity.session
 
-    def _configurations(self):
-        """Return configurations applicable to the owning entity."""
+    def _get_entity_configurations(self):
+        """Return the configurations that apply to the owning entity.
+
+        Configurations specific to the entity's project come before global
+        ones, so that a project configuration shadows a global one with the
+        same key. Raise :exc:`ValueError` for an entity type that cannot hold
+        these custom attributes.
+        """
         entity = self.collection.entity
-        return self._session()._custom_attribute_configurations(entity)
+        entity_type = None
+        project_id = None
+        object_type_id = None
+
+        if "object_type_id" in list(entity.keys()):
+            entity_type = "task"
+            project_id = entity["project_id"]
+            object_type_id = entity["object_type_id"]
+
+        owner_type = entity.entity_type
+        if owner_type == "AssetVersion":
+            entity_type = "assetversion"
+            project_id = entity["asset"]["parent"]["project_id"]
+        elif owner_type == "Asset":
+            entity_type = "asset"
+            project_id = entity["parent"]["project_id"]
+        elif owner_type == "Project":
+            entity_type = "show"
+            project_id = entity["id"]
+        elif owner_type == "User":
+            entity_type = "user"
+
+        if entity_type is None:
+            raise ValueError("Entity {!r} not supported.".format(entity))
+
+        applicable = [
+            configuration
+            for configuration in self._session()._custom_attribute_configurations(
+                entity
+            )
+            if configuration["entity_type"] == entity_type
+            and configuration["project_id"] in (project_id, None)
+            and configuration["object_type_id"] == object_type_id
+        ]
+        # Stable sort: project specific first, global last.
+        return sorted(
+            applicable, key=lambda configuration: configuration["project_id"] is None
+        )
+
+    def _get_keys(self):
+        """Return the keys of the applicable configurations, in order."""
+        return [
+            configuration["key"] for configuration in self._get_entity_configurations()
+        ]
 
     def get_configuration_id_from_key(self, key):
         """Return id of configuration with matching *key*.
 
         Raise :exc:`KeyError` if no configuration with matching key found.
         """
-        for configuration in self._configurations():
+        for configuration in self._get_entity_configurations():
             if configuration["key"] == key:
                 return configuration["id"]
         raise KeyError(key)
 
-    def _get_keys(self):
-        """Return mapping of configuration id to key."""
-        return dict(
-            (configuration["id"], configuration["key"])
-            for configuration in self._configurations()
-        )
-
     def _get_entity_by_key(self, key):
-        """Return value entity for *key*, or None."""
+        """Return value entity for *key*, or None.
+
+        Raise :exc:`KeyError` when no configuration has *key*.
+        """
         configuration_id = self.get_configuration_id_from_key(key)
         for entity in self.collection._data:
             if entity[self.key_attribute] == configuration_id:
@@ -348,11 +492,16 @@ class CustomAttributeCollectionProxy(MappedCollectionProxy):
         return None
 
     def __getitem__(self, key):
-        """Return value for *key*."""
+        """Return value for *key*, or its configuration's default when no
+        value is set."""
         entity = self._get_entity_by_key(key)
-        if entity is None:
-            raise KeyError(key)
-        return entity[self.value_attribute]
+        if entity is not None:
+            return entity[self.value_attribute]
+
+        for configuration in self._get_entity_configurations():
+            if configuration["key"] == key:
+                return configuration["default"]
+        raise KeyError(key)
 
     def __setitem__(self, key, value):
         """Set *value* for *key*, creating a value entity if needed."""
@@ -365,43 +514,46 @@ class CustomAttributeCollectionProxy(MappedCollectionProxy):
         entity = owner.session.create(
             "CustomAttributeValue",
             {
+                self.key_attribute: self.get_configuration_id_from_key(key),
+                self.value_attribute: value,
                 "entity_id": owner["id"],
-                "configuration_id": self.get_configuration_id_from_key(key),
-                "value": value,
             },
         )
-        self.collection.append(entity)
+        # The owner's current collection: a merge may have replaced the one
+        # this proxy was made for.
+        owner["custom_attributes"].collection.append(entity)
 
     def __delitem__(self, key):
-        """Remove *key*, deleting its value entity."""
+        """Remove *key*, deleting its value entity.
+
+        Nothing is removed (a warning is logged) when *key* has no value set;
+        :exc:`KeyError` is raised when no configuration has *key*.
+        """
         entity = self._get_entity_by_key(key)
         if entity is None:
-            raise KeyError(key)
-        self.collection.remove(entity)
-        self._session().delete(entity)
+            self.logger.warning(
+                L(
+                    "Cannot delete {0!r} on {1!r}, no custom attribute value set.",
+                    key,
+                    self.collection.entity,
+                )
+            )
+            return
+        del self.collection[self.collection.index(entity)]
+        entity.session.delete(entity)
 
     def __iter__(self):
-        """Iterate over keys."""
-        keys = self._get_keys()
-        result = []
-        for entity in self.collection._data:
-            key = keys.get(entity[self.key_attribute])
-            if key is not None and key not in result:
-                result.append(key)
-        return iter(result)
+        """Iterate over the keys of the applicable configurations."""
+        return iter(self._get_keys())
 
     def __len__(self):
-        """Return number of keys."""
-        return len(list(iter(self)))
+        """Return number of applicable configurations."""
+        return len(self._get_keys())
 
     def __eq__(self, collection):
-        """Return whether *collection* proxies equal items."""
-        if isinstance(collection, CustomAttributeCollectionProxy):
+        """Return whether *collection* proxies an equal collection."""
+        if isinstance(collection, MappedCollectionProxy):
             return self.collection == collection.collection
         return False
 
     __hash__ = None
-
-    def __copy__(self):
-        """Return shallow copy."""
-        return CustomAttributeCollectionProxy(copy.copy(self.collection))

@@ -140,7 +140,7 @@ class Error(Exception):
         self.message = message
         self.details = details
         self.traceback = traceback.format_exc()
-        super(Error, self).__init__(message)
+        # ``args`` stay what the error was created with, as Python sets them.
 
     def __str__(self):
         """Return message with placeholders filled from the details."""

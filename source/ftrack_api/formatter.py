@@ -81,7 +81,8 @@ def _is_entity_collection(value):
 def _seen_key(entity):
     """Return key identifying *entity* for the recursion guard."""
     try:
-        return ftrack_api.inspection.identity(entity)
+        entity_type, key = ftrack_api.inspection.identity(entity)
+        return (entity_type, tuple(key))
     except Exception:
         return ("__object__", id(entity))
 

@@ -33,19 +33,16 @@ def primary_key(entity):
     return key
 
 
-def _identity_from_key(entity_type, key):
-    """Return identity tuple built from *entity_type* and primary *key*."""
-    return (str(entity_type), tuple(key.values()))
-
-
 def identity(entity):
     """Return unique identity of *entity*.
 
-    The identity is a tuple of the entity type name and a tuple of the
-    primary key values as strings, e.g. ``('User', ('d7e6...',))``. It is
-    hashable and stable, so it can be used as a dictionary or cache key.
+    The identity is a tuple of the entity type name and a list of the
+    primary key values as strings, e.g. ``('User', ['d7e6...'])``: the form
+    session cache keys are made from (see
+    :attr:`ftrack_api.session.Session.cache_key_maker`). Convert the list to
+    a tuple to use the identity as a dictionary key.
     """
-    return _identity_from_key(entity.entity_type, primary_key(entity))
+    return (str(entity.entity_type), list(primary_key(entity).values()))
 
 
 def _operation_key(entity_key):
@@ -130,7 +127,10 @@ def states(entities):
     recorded operations are only examined once.
     """
     entities = list(entities)
-    entity_identities = [identity(entity) for entity in entities]
+    entity_identities = [
+        (str(entity.entity_type), tuple(primary_key(entity).values()))
+        for entity in entities
+    ]
 
     sessions = []
     for entity, entity_identity in zip(entities, entity_identities):

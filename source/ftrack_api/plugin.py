@@ -5,6 +5,7 @@ are found by searching directories recursively; each file is imported under
 a unique module name and its ``register`` function called.
 """
 
+import importlib.machinery
 import importlib.util
 import inspect
 import logging
@@ -14,20 +15,22 @@ import traceback
 import uuid
 
 
-_LOGGER = logging.getLogger(__name__)
+#: Logger of :func:`discover`, a child of this module's logger.
+_DISCOVER_LOGGER = logging.getLogger(__name__ + ".discover")
 
 
 def load_source(modname, filename):
     """Import the Python source file *filename* as module *modname*.
 
-    The module is added to :data:`sys.modules` under *modname* before its
-    code runs (as for a normal import) and is returned.
+    The file is read as Python source whatever its extension. The module is
+    added to :data:`sys.modules` under *modname* before its code runs (as
+    for a normal import) and is returned.
     """
-    loader_spec = importlib.util.spec_from_file_location(modname, filename)
-    if loader_spec is None or loader_spec.loader is None:
-        raise ImportError(
-            "Cannot load {0!r} as a Python module.".format(filename), name=modname
-        )
+    # An explicit source loader reads the file whatever its extension.
+    loader = importlib.machinery.SourceFileLoader(modname, os.fspath(filename))
+    loader_spec = importlib.util.spec_from_file_location(
+        modname, loader.path, loader=loader
+    )
 
     module = importlib.util.module_from_spec(loader_spec)
     sys.modules[modname] = module
@@ -42,15 +45,16 @@ def load_source(modname, filename):
 
 
 def _iter_plugin_files(path):
-    """Yield Python source files found under directory *path*, sorted."""
-    for directory, subdirectories, filenames in os.walk(path, followlinks=True):
-        subdirectories[:] = sorted(
-            name
-            for name in subdirectories
-            if name != "__pycache__" and not name.startswith(".")
-        )
+    """Yield the Python source files (``*.py``) found under directory *path*.
+
+    The walk is recursive, does not follow symbolic links to directories and
+    visits directories and files in sorted order so that plugins are always
+    registered in the same order.
+    """
+    for directory, subdirectories, filenames in os.walk(path):
+        subdirectories.sort()
         for filename in sorted(filenames):
-            if filename.endswith(".py") and not filename.startswith("."):
+            if os.path.splitext(filename)[1] == ".py":
                 yield os.path.join(directory, filename)
 
 
@@ -112,21 +116,40 @@ def _fit_arguments(function, args, kwargs):
     return accepted_args, accepted_kwargs, dropped_args, dropped_kwargs
 
 
+def _search_path(path):
+    """Return *path* as a string to search, or None when it should be ignored.
+
+    Surrounding whitespace is removed, and blank entries (which would
+    otherwise mean the current directory) are ignored.
+    """
+    if path is None:
+        return None
+    path = os.fspath(path)
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
+    path = path.strip()
+    return path or None
+
+
 def discover(paths, positional_arguments=None, keyword_arguments=None):
     """Find plugins in *paths* and register them.
 
     Every directory in *paths* is searched recursively for Python source
-    files. Each one is imported and, if it defines a ``register`` callable,
-    that is called with *positional_arguments* and *keyword_arguments*
-    (as ``*args`` and ``**kwargs``).
+    files. Each one is imported and its module level ``register`` function
+    called with *positional_arguments* and *keyword_arguments* (as ``*args``
+    and ``**kwargs``).
 
     When ``register`` does not accept variable arguments, only the arguments
-    its signature accepts are passed and a warning is logged naming what was
-    left out.
+    its signature accepts are passed, and a warning says that arguments were
+    culled.
 
-    Paths that do not exist are skipped. Files that fail to import, have no
-    ``register`` function or whose ``register`` raises are logged and skipped;
-    discovery carries on with the remaining plugins.
+    Blank entries and paths that do not exist are skipped silently. A file
+    that fails to import is reported with a warning (and its traceback at
+    debug level) and skipped, as is a file without a ``register`` function;
+    discovery then carries on with the remaining files. An exception raised
+    by a ``register`` function is not caught.
+
+    Records are logged on the ``ftrack_api.plugin.discover`` logger.
     """
     if positional_arguments is None:
         positional_arguments = []
@@ -134,55 +157,39 @@ def discover(paths, positional_arguments=None, keyword_arguments=None):
         keyword_arguments = {}
 
     for path in paths or []:
-        if not path:
-            continue
-
-        path = os.fspath(path)
-        if not os.path.isdir(path):
-            _LOGGER.debug("Plugin path %r is not a directory; skipped.", path)
+        path = _search_path(path)
+        if path is None:
             continue
 
         for filename in _iter_plugin_files(path):
-            module_name = "ftrack_api_plugin_{0}".format(uuid.uuid4().hex)
+            _register_plugin(filename, positional_arguments, keyword_arguments)
 
-            try:
-                module = load_source(module_name, filename)
-            except Exception:
-                _LOGGER.warning(
-                    "Failed to load plugin from %r:\n%s",
-                    filename,
-                    traceback.format_exc(),
-                )
-                continue
 
-            register = getattr(module, "register", None)
-            if not callable(register):
-                _LOGGER.warning(
-                    "Plugin %r has no register function; skipped.", filename
-                )
-                continue
+def _register_plugin(filename, positional_arguments, keyword_arguments):
+    """Import the plugin file *filename* and call its ``register`` function."""
+    try:
+        module = load_source(uuid.uuid4().hex, filename)
+    except Exception as error:
+        _DISCOVER_LOGGER.warning(
+            'Failed to load plugin from "{0}": {1}'.format(filename, error)
+        )
+        _DISCOVER_LOGGER.debug(traceback.format_exc())
+        return
 
-            args, kwargs, dropped_args, dropped_kwargs = _fit_arguments(
-                register, list(positional_arguments), dict(keyword_arguments)
-            )
-            if dropped_args or dropped_kwargs:
-                _LOGGER.warning(
-                    "Register function of plugin %r does not accept all "
-                    "arguments; left out %d positional argument(s) and "
-                    "keyword argument(s) %s.",
-                    filename,
-                    len(dropped_args),
-                    ", ".join(repr(key) for key in dropped_kwargs) or "none",
-                )
+    register = getattr(module, "register", None)
+    if not callable(register):
+        _DISCOVER_LOGGER.warning(
+            'Failed to load plugin that did not define a "register" function '
+            "at the module level: {0}".format(filename)
+        )
+        return
 
-            try:
-                register(*args, **kwargs)
-            except Exception:
-                _LOGGER.warning(
-                    "Failed to register plugin from %r:\n%s",
-                    filename,
-                    traceback.format_exc(),
-                )
-                continue
+    args, kwargs, dropped_args, dropped_kwargs = _fit_arguments(
+        register, list(positional_arguments), dict(keyword_arguments)
+    )
+    if dropped_args or dropped_kwargs:
+        _DISCOVER_LOGGER.warning(
+            "Culling passed arguments to match register function signature."
+        )
 
-            _LOGGER.debug("Registered plugin from %r.", filename)
+    register(*args, **kwargs)

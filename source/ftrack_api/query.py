@@ -72,13 +72,18 @@ class QueryResult(collections.abc.Sequence):
 
         return expression.strip(), offset, limit
 
-    def _fetch_more(self):
-        """Fetch next page of results; return whether any page was fetched."""
+    def _can_fetch_more(self):
+        """Return whether more results may be fetched from the server."""
         if self._next_offset is None:
             return False
-
         if self._limit is not None and len(self._results) >= self._limit:
             self._next_offset = None
+            return False
+        return True
+
+    def _fetch_more(self):
+        """Fetch next page of results; return whether any page was fetched."""
+        if not self._can_fetch_more():
             return False
 
         expression = "{0} offset {1} limit {2}".format(
@@ -178,7 +183,7 @@ class QueryResult(collections.abc.Sequence):
             )
 
         expression = "{0} limit 2".format(self._expression)
-        results = self._session.query(expression, page_size=self._page_size).all()
+        results, _ = self._session._query(expression)
 
         if not results:
             raise ftrack_api.exception.NoResultFoundError()
@@ -204,7 +209,7 @@ class QueryResult(collections.abc.Sequence):
             expression = "{0} offset {1}".format(expression, self._offset)
 
         expression = "{0} limit 1".format(expression)
-        results = self._session.query(expression, page_size=self._page_size).all()
+        results, _ = self._session._query(expression)
 
         if results:
             return results[0]

@@ -48,6 +48,7 @@ NOT_SET = ftrack_api.symbol.NOT_SET
 _Entity = ftrack_api.entity.base.Entity
 _Collection = ftrack_api.collection.Collection
 _MappedCollectionProxy = ftrack_api.collection.MappedCollectionProxy
+_StringKeyMaker = ftrack_api.cache.StringKeyMaker
 
 _ENTITY_INIT = ftrack_api.entity.base.Entity.__init__
 _UTC = dateutil.tz.tzutc()
@@ -63,6 +64,12 @@ _REVIEW_COMPONENT_NAMES = ("ftrackreview-mp4", "ftrackreview-webm", "ftrackrevie
 #: Priority of the built in handler constructing entity classes; plugins
 #: subscribing with usual priorities are called first and take precedence.
 _DEFAULT_CONSTRUCT_PRIORITY = 2 ** 31
+
+
+class _UnknownEntityTypeError(
+    ftrack_api.exception.UnrecognisedEntityTypeError, KeyError
+):
+    """Unknown entity type met by a look up (also a :exc:`KeyError`)."""
 
 
 def _decode_datetime(value):
@@ -247,6 +254,9 @@ class Session(object):
 
         # Guards the cache and the operation log (never held during I/O).
         self._lock = threading.RLock()
+        self._thread_lock = self._lock
+        self._managed_request = None
+        self._auto_connect_event_hub_thread = None
         # Serialises commits with each other.
         self._commit_lock = threading.RLock()
         self._thread_state = threading.local()
@@ -298,11 +308,10 @@ class Session(object):
         self._record_operations = True
         self._recorded_operations = ftrack_api.operation.Operations()
 
-        # Identity map: (entity type, primary key values as text) -> entity.
-        self._identity_map = {}
         self._custom_attribute_configurations_cache = None
 
-        # Cache: always a memory cache on top of any user supplied cache.
+        # Cache: always a memory cache on top of any user supplied cache. The
+        # memory cache is the session's identity map (see _local_cache).
         if cache_key_maker is None:
             cache_key_maker = ftrack_api.cache.StringKeyMaker()
         self.cache_key_maker = cache_key_maker
@@ -345,9 +354,10 @@ class Session(object):
         # Without a usable schema cache the schemas are needed whatever the
         # hash says, so they come in the same request.
         self._downloaded_schemas = None
-        cache_file = self._schema_cache_file(schema_cache_path)
+        self._schemas_text = None
+        schema_cache_path = self._schema_cache_file(schema_cache_path)
         self._server_information = self._fetch_server_information(
-            with_schemas=cache_file is None or not os.path.isfile(cache_file)
+            with_schemas=not schema_cache_path or not os.path.isfile(schema_cache_path)
         )
         self.check_server_compatibility()
 
@@ -386,7 +396,9 @@ class Session(object):
         )
 
         if auto_connect_event_hub:
-            self._event_hub._connect_in_background()
+            self._auto_connect_event_hub_thread = (
+                self._event_hub._connect_in_background()
+            )
 
         self._atexit_callback = functools.partial(
             _close_session_at_exit, weakref.ref(self)
@@ -403,6 +415,22 @@ class Session(object):
     def __exit__(self, exception_type, exception_value, traceback):
         """Exit session context, closing session in process."""
         self.close()
+
+    @property
+    def _request(self):
+        """Return the HTTP session (a :class:`requests.Session`) requests use.
+
+        Raise :exc:`~ftrack_api.exception.ConnectionClosedError` once the
+        session is closed.
+        """
+        if self._managed_request is None:
+            raise ftrack_api.exception.ConnectionClosedError()
+        return self._managed_request
+
+    @_request.setter
+    def _request(self, value):
+        """Use *value* as the HTTP session."""
+        self._managed_request = value
 
     @property
     def closed(self):
@@ -469,6 +497,11 @@ class Session(object):
         """Return the log of operations recorded and not yet committed."""
         return self._recorded_operations
 
+    @recorded_operations.setter
+    def recorded_operations(self, operations):
+        """Replace the log of recorded operations with *operations*."""
+        self._recorded_operations = operations
+
     def auto_populating(self, auto_populate):
         """Temporarily set auto populate to *auto_populate*.
 
@@ -519,7 +552,7 @@ class Session(object):
             entities = []
             for identity, entity_state in self._states().items():
                 if entity_state is state:
-                    entity = self._identity_map.get(identity)
+                    entity = self._attached(identity)
                     if entity is not None:
                         entities.append(entity)
             return entities
@@ -561,7 +594,6 @@ class Session(object):
 
         with self._lock:
             self._recorded_operations.clear()
-            self._identity_map.clear()
             try:
                 self._memory_cache.clear()
             except Exception:  # pragma: no cover - defensive.
@@ -571,6 +603,7 @@ class Session(object):
             self._request.close()
         except Exception:  # pragma: no cover - defensive.
             pass
+        self._request = None
 
         try:
             self._event_hub.disconnect()
@@ -598,7 +631,6 @@ class Session(object):
         """
         with self._lock:
             self._recorded_operations.clear()
-            self._identity_map.clear()
             self._custom_attribute_configurations_cache = None
 
             cache = self.cache
@@ -628,13 +660,13 @@ class Session(object):
     def _fetch_server_information(self, with_schemas=False):
         """Return server information (and keep the schemas when *with_schemas*)."""
         operations = [{"action": "query_server_information"}]
-        if not with_schemas:
-            return self._call(operations)[0]
-        operations.append({"action": "query_schemas"})
-        response = self._send(operations)
-        information, schemas = self._call(operations, merge=False, response=response)
-        self._downloaded_schemas = (schemas, _last_element_text(response.content, 2))
-        return information
+        if with_schemas:
+            operations.append({"action": "query_schemas"})
+        result, response = self._call_keeping_response(operations)
+        if with_schemas:
+            self._downloaded_schemas = result[1]
+            self._keep_schemas_text(result[1], response, 2)
+        return result[0]
 
     def check_server_compatibility(self):
         """Check compatibility with connected server."""
@@ -670,57 +702,127 @@ class Session(object):
 
     @staticmethod
     def _schema_cache_file(schema_cache_path):
-        """Path of the schema cache file in *schema_cache_path* (None: no caching)."""
-        if not schema_cache_path:
-            return None
+        """Path of the schema cache file in folder *schema_cache_path*.
+
+        Return False when caching is disabled (*schema_cache_path* is False).
+        """
+        if schema_cache_path is False:
+            return False
         return os.path.join(
             os.path.abspath(os.path.expanduser(str(schema_cache_path))),
             _SCHEMA_CACHE_FILENAME,
         )
 
-    def _load_schemas(self, schema_cache_path):
-        """Load schemas, from the cache at *schema_cache_path* when valid.
+    def _keep_schemas_text(self, schemas, response, count):
+        """Remember *schemas* as the text the server sent in *response*.
 
-        Set *schema_cache_path* to False to disable caching.
+        *response* answered a batch of *count* operations ending with
+        ``query_schemas`` (None: the answer came from a replaced
+        :meth:`call`). Writing the schema cache then stores that text rather
+        than encoding the schemas again.
         """
-        server_hash = self._server_information.get("schema_hash")
-        cache_file = self._schema_cache_file(schema_cache_path)
+        if response is not None:
+            self._schemas_text = (
+                schemas, _last_element_text(response.content, count)
+            )
 
-        if cache_file is not None and server_hash and os.path.isfile(cache_file):
+    def _read_schemas_from_cache(self, schema_cache_path):
+        """Return the schemas in file *schema_cache_path* and their hash.
+
+        A missing file gives ``([], None)``; unreadable content raises.
+        """
+        self.logger.debug(L("Reading schemas from cache {0!r}", schema_cache_path))
+        if not os.path.exists(schema_cache_path):
+            self.logger.info(L("Cache file not found at {0!r}.", schema_cache_path))
+            return [], None
+
+        with open(schema_cache_path, "r", encoding="utf-8") as handle:
+            schemas = json.load(handle)
+        return schemas, self._schema_hash(schemas)
+
+    def _write_schemas_to_cache(self, schemas, schema_cache_path):
+        """Store *schemas* as JSON in file *schema_cache_path*.
+
+        The file is replaced whole, so readers never see a partial cache.
+        Schemas that cannot be encoded raise :exc:`TypeError` and leave the
+        file as it was.
+        """
+        self.logger.debug(
+            L("Updating schema cache {0!r} with new schemas.", schema_cache_path)
+        )
+        kept = getattr(self, "_schemas_text", None)
+        self._schemas_text = None
+        if kept is not None and kept[0] is schemas:
+            text = kept[1]
+        else:
+            text = json.dumps(schemas).encode("utf-8")
+
+        directory = os.path.dirname(os.path.abspath(schema_cache_path))
+        os.makedirs(directory, exist_ok=True)
+        handle, temporary_path = tempfile.mkstemp(
+            dir=directory, prefix=".schema-", suffix=".json"
+        )
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(text)
+            os.replace(temporary_path, schema_cache_path)
+        except BaseException:
             try:
-                with open(cache_file, "r", encoding="utf-8") as handle:
-                    schemas = json.load(handle)
-            except Exception:
-                self.logger.debug(L("Could not read schema cache {0!r}.", cache_file))
-            else:
-                if self._schema_hash(schemas) == server_hash:
-                    return schemas
+                os.remove(temporary_path)
+            except OSError:
+                pass
+            raise
 
+    def _load_schemas(self, schema_cache_path):
+        """Return the schemas, from the cache file *schema_cache_path* when current.
+
+        The cache is used when its schemas hash to what the server reports;
+        otherwise the schemas are fetched and the cache rewritten. Set
+        *schema_cache_path* to False to always fetch them.
+        """
+        cached_hash = None
+        schemas = []
+        if schema_cache_path:
+            try:
+                schemas, cached_hash = self._read_schemas_from_cache(
+                    schema_cache_path
+                )
+            except (IOError, TypeError, AttributeError, ValueError):
+                self.logger.exception(
+                    L("Schema cache could not be loaded from {0!r}", schema_cache_path)
+                )
+
+        server_hash = self._server_information.get("schema_hash", False)
+        if cached_hash == server_hash:
+            self.logger.debug(L("Using cached schemas from {0!r}", schema_cache_path))
+            return schemas
+
+        self.logger.debug(
+            L(
+                "Loading schemas from server due to hash not matching."
+                "Local: {0!r} != Server: {1!r}",
+                cached_hash,
+                server_hash,
+            )
+        )
         if self._downloaded_schemas is not None:
-            schemas, text = self._downloaded_schemas
+            schemas = self._downloaded_schemas
             self._downloaded_schemas = None
         else:
-            operations = [{"action": "query_schemas"}]
-            response = self._send(operations)
-            schemas = self._call(operations, merge=False, response=response)[0]
-            text = _last_element_text(response.content, 1)
+            result, response = self._call_keeping_response(
+                [{"action": "query_schemas"}]
+            )
+            schemas = result[0]
+            self._keep_schemas_text(schemas, response, 1)
 
-        if cache_file is not None:
+        if schema_cache_path:
             try:
-                directory = os.path.dirname(cache_file)
-                os.makedirs(directory, exist_ok=True)
-                handle, temporary_path = tempfile.mkstemp(
-                    dir=directory, prefix=".schema-", suffix=".json"
+                self._write_schemas_to_cache(schemas, schema_cache_path)
+            except (IOError, TypeError):
+                self.logger.exception(
+                    L("Failed to update schema cache {0!r}.", schema_cache_path)
                 )
-                # Stored as received, without encoding the schemas again.
-                with os.fdopen(handle, "wb") as stream:
-                    stream.write(text)
-                os.replace(temporary_path, cache_file)
-            except Exception:
-                self.logger.warning(
-                    L("Failed to update schema cache {0!r}.", cache_file)
-                )
-
+        self._schemas_text = None
         return schemas
 
     def _default_construct_entity_type(self, event):
@@ -840,15 +942,52 @@ class Session(object):
     # ------------------------------------------------------------------
     # Identity map and merging.
     # ------------------------------------------------------------------
+    @property
+    def _local_cache(self):
+        """Return the top cache layer, which is the session's identity map.
+
+        Every entity attached to the session is stored there under the key
+        :attr:`cache_key_maker` makes of its :func:`ftrack_api.inspection.identity`.
+        """
+        return self.cache.caches[0]
+
+    def _cache_key(self, identity):
+        """Return the cache key of *identity*, an (entity type, key values) pair."""
+        if type(self.cache_key_maker) is _StringKeyMaker:
+            # The text of the (type, [values]) pair, written out directly:
+            # the values are strings, so %r gives what str() of the pair does.
+            values = identity[1]
+            if len(values) == 1:
+                return "(%r, [%r])" % (identity[0], values[0])
+            return "(%r, [%s])" % (identity[0], ", ".join(map(repr, values)))
+        return self.cache_key_maker.key((identity[0], list(identity[1])))
+
+    def _attached(self, identity):
+        """Return the entity held for *identity*, or None."""
+        return self._memory_cache._cache.get(self._cache_key(identity))
+
+    def _attached_entities(self):
+        """Return the entities currently held by the session."""
+        return [
+            value for value in list(self._memory_cache._cache.values())
+            if isinstance(value, _Entity)
+        ]
+
+    def _detach(self, identity):
+        """Forget the entity held for *identity* in every cache layer."""
+        try:
+            self.cache.remove(self._cache_key(identity))
+        except KeyError:
+            pass
+
     def _is_attached(self, entity):
         """Return whether *entity* is the instance held by this session."""
-        return self._identity_map.get(entity._identity_key()) is entity
+        return self._attached(entity._identity_key()) is entity
 
     def _attach(self, identity, entity):
-        """Register *entity* under *identity* in the session caches."""
+        """Register *entity* under *identity* in the session's identity map."""
         entity.session = self
-        self._identity_map[identity] = entity
-        self._memory_cache.set(self.cache_key_maker.key(identity), entity)
+        self._memory_cache._cache[self._cache_key(identity)] = entity
 
     def _has_lower_caches(self):
         """Return whether caches exist below the memory cache."""
@@ -863,7 +1002,7 @@ class Session(object):
         if not caches:
             return
         for entity in entities:
-            key = self.cache_key_maker.key(entity._identity_key())
+            key = self._cache_key(entity._identity_key())
             for cache in caches:
                 try:
                     cache.set(key, entity)
@@ -904,7 +1043,9 @@ class Session(object):
         if not data.keys() <= names.keys():
             data = {key: value for key, value in data.items() if key in names}
 
-        entity = self._identity_map.get(identity)
+        key = self._cache_key(identity)
+        entities = self._memory_cache._cache
+        entity = entities.get(key)
         if entity is None:
             if cls.__init__ is _ENTITY_INIT:
                 entity = _new_object(cls)
@@ -913,8 +1054,7 @@ class Session(object):
                 entity._remote = data
             else:
                 entity = cls(self, data, reconstructing=True)
-            self._identity_map[identity] = entity
-            self._memory_cache.set(self.cache_key_maker.key(identity), entity)
+            entities[key] = entity
         else:
             entity._remote.update(data)
         return entity
@@ -967,7 +1107,19 @@ class Session(object):
         if identity in merged:
             return merged[identity]
 
-        attached = self._identity_map.get(identity)
+        attached = self._attached(identity)
+        if attached is None and self._has_lower_caches():
+            # Start from what a lower cache layer (a file cache, say) holds,
+            # so that entities referenced from a cached record come whole.
+            stored = self._from_lower_caches(self._cache_key(identity))
+            if isinstance(stored, _Entity) and stored is not entity:
+                if stored.session is not self:
+                    stored = self._copy_entity(stored)
+                merged[identity] = stored
+                self._attach(identity, stored)
+                self._merge_nested(stored, merged)
+                stored.merge(entity, merged)
+                return stored
         if attached is None:
             if entity.session is not None and entity.session is not self:
                 # Entity of another session: attach a copy, never steal it.
@@ -1034,14 +1186,17 @@ class Session(object):
         Constructed entity will be automatically :meth:`merged <merge>` into
         the session.
         """
+        with self._lock:
+            entity = self._create(entity_type, data, reconstructing=reconstructing)
+            return self._merge(entity, {})
+
+    def _create(self, entity_type, data, reconstructing):
+        """Return a new, not yet merged entity of *entity_type* with *data*."""
         try:
             entity_class = self.types[entity_type]
         except KeyError:
             raise ftrack_api.exception.UnrecognisedEntityTypeError(entity_type)
-
-        with self._lock:
-            entity = entity_class(self, data=data, reconstructing=reconstructing)
-            return self._merge(entity, {})
+        return entity_class(self, data=data, reconstructing=reconstructing)
 
     def delete(self, entity):
         """Mark *entity* for deletion."""
@@ -1060,15 +1215,13 @@ class Session(object):
 
         If no matching entity found, return None.
         """
-        try:
-            entity_class = self.types[entity_type]
-        except KeyError:
-            raise ftrack_api.exception.UnrecognisedEntityTypeError(entity_type)
-
+        entity_class = self._type_for_lookup(entity_type)
         primary_key = entity_class.primary_key_attributes
-        if isinstance(entity_key, collections.abc.Mapping):
+        if isinstance(entity_key, str):
+            key_values = [entity_key]
+        elif isinstance(entity_key, collections.abc.Mapping):
             key_values = [entity_key[name] for name in primary_key]
-        elif isinstance(entity_key, (list, tuple)):
+        elif isinstance(entity_key, collections.abc.Iterable):
             key_values = list(entity_key)
         else:
             key_values = [entity_key]
@@ -1081,23 +1234,10 @@ class Session(object):
                 )
             )
 
-        identity = (entity_type, tuple(str(value) for value in key_values))
-        entity = self._identity_map.get(identity)
-        if entity is not None:
-            return entity
-
-        if isinstance(self.cache, ftrack_api.cache.LayeredCache) and len(
-            self.cache.caches
-        ) > 1:
-            try:
-                value = self.cache.get(self.cache_key_maker.key(identity))
-            except KeyError:
-                pass
-            except Exception:
-                self.logger.debug(L("Failed reading {0} from cache.", identity))
-            else:
-                if isinstance(value, _Entity):
-                    return self.merge(value)
+        try:
+            return self._get(entity_type, key_values)
+        except KeyError:
+            pass
 
         expression = "{0} where ({1})".format(
             entity_type,
@@ -1109,6 +1249,50 @@ class Session(object):
         results = self.query(expression).all()
         if results:
             return results[0]
+        return None
+
+    def _get(self, entity_type, entity_key):
+        """Return the cached entity of *entity_type* with key values *entity_key*.
+
+        Raise :exc:`KeyError` when no cache layer holds it.
+        """
+        identity = (entity_type, tuple(str(value) for value in entity_key))
+        entity = self._attached(identity)
+        if entity is not None:
+            return entity
+        value = self._from_lower_caches(self._cache_key(identity))
+        if not isinstance(value, _Entity):
+            raise KeyError(self._cache_key(identity))
+        return self.merge(value)
+
+    def _merge_recursive(self, entity, merged=None):
+        """Merge *entity* and the entities its values refer to; return it attached."""
+        return self.merge(entity, merged)
+
+    def _type_for_lookup(self, entity_type):
+        """Return the class of *entity_type* for get and query.
+
+        An unknown type raises :exc:`~ftrack_api.exception.UnrecognisedEntityTypeError`
+        that is also a :exc:`KeyError`, as code written for plain type look
+        ups expects.
+        """
+        try:
+            return self.types[entity_type]
+        except KeyError:
+            raise _UnknownEntityTypeError(entity_type) from None
+
+    def _from_lower_caches(self, key):
+        """Return the value stored for *key* below the memory cache, or None."""
+        cache = self.cache
+        if not isinstance(cache, ftrack_api.cache.LayeredCache):
+            return None
+        for layer in cache.caches[1:]:
+            try:
+                return layer.get(key)
+            except KeyError:
+                continue
+            except Exception:
+                self.logger.debug(L("Failed reading {0} from cache {1!r}.", key, layer))
         return None
 
     def _ensure_criterion(self, key, value):
@@ -1207,10 +1391,7 @@ class Session(object):
         head = stripped.split(None, 1)
         if not head or head[0].lower() != "select":
             entity_type = head[0] if head else ""
-            try:
-                entity_class = self.types[entity_type]
-            except KeyError:
-                raise ftrack_api.exception.UnrecognisedEntityTypeError(entity_type)
+            entity_class = self._type_for_lookup(entity_type)
 
             projections = entity_class.default_projections or list(
                 entity_class.primary_key_attributes
@@ -1224,8 +1405,7 @@ class Session(object):
     def _query(self, expression):
         """Execute *expression* and return (records, metadata)."""
         result = self._call([{"action": "query", "expression": expression}])
-        result = result[0]
-        return result["data"], result["metadata"]
+        return result[0]["data"], result[0]["metadata"]
 
     def populate(self, entities, projections):
         """Populate *entities* with attributes specified by *projections*.
@@ -1295,7 +1475,7 @@ class Session(object):
     def _encode_operation_value(self, value):
         """Return *value* prepared for an operation payload."""
         if isinstance(value, _Entity):
-            return self.entity_reference(value)
+            return self._known_reference(value)
         if isinstance(value, _MappedCollectionProxy):
             return [self._encode_operation_value(item) for item in value.collection]
         if isinstance(value, _Collection):
@@ -1418,9 +1598,7 @@ class Session(object):
 
             for operation in operations:
                 if isinstance(operation, CreateOperation):
-                    entity = self._identity_map.get(
-                        self._operation_identity(operation)
-                    )
+                    entity = self._attached(self._operation_identity(operation))
                     if entity is not None:
                         entity._created = False
 
@@ -1434,10 +1612,11 @@ class Session(object):
                 elif isinstance(operation, UpdateOperation):
                     keep.setdefault(identity, set()).add(operation.attribute_name)
 
-            for identity, entity in list(self._identity_map.items()):
+            for entity in self._attached_entities():
                 local = entity._local
                 if not local:
                     continue
+                identity = entity._identity_key()
                 if identity in keep_all:
                     continue
                 # What was committed is now what the server holds.
@@ -1467,17 +1646,9 @@ class Session(object):
 
             for operation in operations:
                 if isinstance(operation, ftrack_api.operation.CreateEntityOperation):
-                    identity = self._operation_identity(operation)
-                    entity = self._identity_map.pop(identity, None)
-                    if entity is not None:
-                        try:
-                            self._memory_cache.remove(
-                                self.cache_key_maker.key(identity)
-                            )
-                        except KeyError:
-                            pass
+                    self._detach(self._operation_identity(operation))
 
-            for entity in self._identity_map.values():
+            for entity in self._attached_entities():
                 entity._local.clear()
 
     def _discard_operations(self, entity):
@@ -1493,13 +1664,8 @@ class Session(object):
             self._recorded_operations.clear()
             for operation in remaining:
                 self._recorded_operations.push(operation)
-            if entity._created:
-                if self._identity_map.get(identity) is entity:
-                    del self._identity_map[identity]
-                    try:
-                        self._memory_cache.remove(self.cache_key_maker.key(identity))
-                    except KeyError:
-                        pass
+            if entity._created and self._attached(identity) is entity:
+                self._detach(identity)
             entity._local.clear()
 
     def reset_remote(self, reset_type, entity=None):
@@ -1531,7 +1697,25 @@ class Session(object):
         with the key, value pairs that make up it's primary key.
         """
         reference = {"__entity_type__": entity.entity_type}
-        reference.update(ftrack_api.inspection.primary_key(entity))
+        with self.auto_populating(False):
+            reference.update(ftrack_api.inspection.primary_key(entity))
+        return reference
+
+    def _known_reference(self, entity):
+        """Return the reference of *entity* from the key values it holds.
+
+        Same as :meth:`entity_reference` without switching auto population
+        off (the values are read directly); an entity lacking a key value
+        goes through :meth:`entity_reference`, which raises.
+        """
+        reference = {"__entity_type__": entity.entity_type}
+        local = entity._local
+        remote = entity._remote
+        for name in entity.primary_key_attributes:
+            value = local[name] if name in local else remote.get(name, NOT_SET)
+            if value is NOT_SET:
+                return self.entity_reference(entity)
+            reference[name] = str(value)
         return reference
 
     def _encode_entity(self, entity, strategy):
@@ -1625,6 +1809,17 @@ class Session(object):
         if isinstance(item, (arrow.Arrow, datetime.datetime, datetime.date)):
             return {"__type__": "datetime", "value": item.isoformat()}
 
+        if isinstance(item, OperationPayload):
+            # Entities given as operation data are sent as references.
+            data = dict(item)
+            entity_data = data.get("entity_data")
+            if isinstance(entity_data, collections.abc.Mapping):
+                data["entity_data"] = dict(
+                    (key, self.entity_reference(value) if isinstance(value, _Entity) else value)
+                    for key, value in entity_data.items()
+                )
+            return data
+
         if isinstance(item, _Entity):
             return self._encode_entity(item, entity_attribute_strategy)
 
@@ -1645,7 +1840,7 @@ class Session(object):
 
         raise TypeError("{0!r} is not JSON serializable".format(item))
 
-    def _decode_hook(self, item):
+    def _decode(self, item):
         """Decode hook building detached entities."""
         if "__type__" in item:
             kind = item["__type__"]
@@ -1666,11 +1861,34 @@ class Session(object):
 
         Entities are created detached: they are not merged into the session.
         """
-        return json.loads(string, object_hook=self._decode_hook)
+        return json.loads(string, object_hook=self._decode)
 
     def call(self, data):
-        """Make request to server with *data* batch describing the actions."""
-        return self._call(data)
+        """Make request to server with *data* batch describing the actions.
+
+        Return the decoded answer. Entities in it are detached: they are
+        not merged into the session.
+        """
+        return self._decode_response(self._send(data), merge=False)
+
+    def _call(self, data):
+        """Send *data* and return the answer with its entities merged."""
+        return self._call_keeping_response(data)[0]
+
+    def _call_keeping_response(self, data):
+        """Send *data*; return (answer with entities merged, response).
+
+        Every request of the session passes :meth:`call`: when it has been
+        replaced (a subclass, a test's mock), the replacement is asked and
+        its answer merged, and the response is None. Otherwise entities are
+        merged while the answer is decoded, which saves building detached
+        copies first.
+        """
+        if "call" in self.__dict__ or type(self).call is not _SESSION_CALL:
+            with self._lock:
+                return self.merge(self.call(data)), None
+        response = self._send(data)
+        return self._decode_response(response, merge=True), response
 
     def _send(self, data):
         """Post *data* to the server; return the response."""
@@ -1695,17 +1913,21 @@ class Session(object):
                 )
             ) from error
 
-    def _call(self, data, merge=True, response=None):
-        """Make request to server with *data* and return decoded result.
+    def _decode_response(self, response, merge):
+        """Return the decoded answer of *response*.
 
-        Pass *response* to decode an answer already received from :meth:`_send`.
+        Entities are merged into the session when *merge* is True, else
+        detached.
         """
-        if response is None:
-            response = self._send(data)
         content = response.content
 
         try:
-            if merge:
+            if b'"__' not in content:
+                # Nothing to decode beyond plain JSON.
+                result = json.loads(content)
+            elif not merge:
+                result = json.loads(content, object_hook=self._decode)
+            else:
                 with self._lock:
                     if self._has_lower_caches():
                         touched = []
@@ -1721,8 +1943,6 @@ class Session(object):
                         self._update_lower_caches(touched)
                     else:
                         result = json.loads(content, object_hook=self._merge_hook)
-            else:
-                result = json.loads(content)
         except ValueError:
             if response.status_code >= 400:
                 raise
@@ -1730,29 +1950,32 @@ class Session(object):
                 "Server reported error in unexpected format. Raw error was: "
                 "{0}".format(content.decode("utf-8", "replace"))
             )
-            self.logger.error(error_message)
-            raise ftrack_api.exception.ServerError(error_message)
+            self._raise_server_error(error_message)
 
         if isinstance(result, dict) and "exception" in result:
-            error_message = "Server reported error: {0}({1})".format(
-                result["exception"], result["content"]
+            self._raise_server_error(
+                "Server reported error: {0}({1})".format(
+                    result["exception"], result["content"]
+                )
             )
-            self.logger.error(error_message)
-            raise ftrack_api.exception.ServerError(error_message)
 
         if response.status_code >= 400:
             try:
                 response.raise_for_status()
             except requests.exceptions.HTTPError as error:
-                self.logger.error(str(error))
-                raise ftrack_api.exception.ServerError(str(error))
+                self._raise_server_error(str(error))
 
         return result
+
+    def _raise_server_error(self, error_message):
+        """Log *error_message* and raise it as a :exc:`~ftrack_api.exception.ServerError`."""
+        self.logger.error(error_message)
+        raise ftrack_api.exception.ServerError(error_message)
 
     def _call_action(self, action, data):
         """Call *data*, mapping unknown *action* errors to compatibility errors."""
         try:
-            return self.call(data)
+            return self._call(data)
         except ftrack_api.exception.ServerCompatibilityError:
             raise
         except ftrack_api.exception.ServerError as error:
@@ -1858,10 +2081,10 @@ class Session(object):
         return candidates[0]
 
     def _custom_attribute_candidates(self, key, code, object_type_id, project_id):
-        """Return configurations for *key* applicable to an owner."""
+        """Return configurations for *key* (None: any key) applicable to an owner."""
         candidates = []
         for configuration in self._custom_attribute_configuration_records():
-            if configuration["key"] != key:
+            if key is not None and configuration["key"] != key:
                 continue
             configuration_project = configuration["project_id"]
             if configuration_project is not None and configuration_project != project_id:
@@ -1999,14 +2222,20 @@ class Session(object):
     # ------------------------------------------------------------------
     # Locations and components.
     # ------------------------------------------------------------------
-    def _accessible_locations(self):
-        """Locations with an accessor in this session, preferred first."""
-        locations = [
-            location
-            for location in self.query("Location").all()
-            if getattr(location, "accessor", ftrack_api.symbol.NOT_SET)
-            is not ftrack_api.symbol.NOT_SET
-        ]
+    def _get_locations(self, filter_inaccessible=True):
+        """Return the locations ordered by priority, preferred first.
+
+        When *filter_inaccessible* is True, only locations with an accessor
+        in this session are included.
+        """
+        locations = self.query("Location").all()
+        if filter_inaccessible:
+            locations = [
+                location
+                for location in locations
+                if getattr(location, "accessor", ftrack_api.symbol.NOT_SET)
+                is not ftrack_api.symbol.NOT_SET
+            ]
         return sorted(locations, key=lambda location: location.priority)
 
     def pick_location(self, component=None):
@@ -2017,14 +2246,14 @@ class Session(object):
         when no location fits.
         """
         if component is None:
-            locations = self._accessible_locations()
+            locations = self._get_locations()
             return locations[0] if locations else None
         return self.pick_locations([component])[0]
 
     def pick_locations(self, components):
         """Return, for each of *components*, the best accessible location holding it (or None)."""
         components = list(components)
-        locations = self._accessible_locations()
+        locations = self._get_locations()
         availabilities = self.get_component_availabilities(components, locations=locations)
         picked = []
         for availability in availabilities:
@@ -2113,13 +2342,21 @@ class Session(object):
         if collection is not None:
             expression = collection.format("{head}{padding}{tail}")
             file_type = data.get("file_type") or self._get_file_type(expression)
+            indexes = collection.indexes
+            member_size = None
+            if data.get("size") is not None and indexes:
+                # A given total is shared evenly between the members.
+                member_size = int(round(data["size"] / len(indexes)))
             plans = []
-            for index in collection.indexes:
+            for index in indexes:
                 frame = "{0:0{1}d}".format(index, collection.padding)
                 member_path = collection.head + frame + collection.tail
+                size = member_size
+                if size is None:
+                    size = self._get_filesystem_size(member_path)
                 plans.append(("FileComponent", {
                     "name": frame, "file_type": file_type,
-                    "size": self._file_size(member_path)}, member_path, []))
+                    "size": size}, member_path, []))
             data.setdefault("padding", collection.padding)
             data.setdefault("file_type", file_type)
             data.setdefault("size", sum(plan[1]["size"] for plan in plans))
@@ -2135,16 +2372,28 @@ class Session(object):
             return ("ContainerComponent", data, path, plans)
 
         data.setdefault("file_type", self._get_file_type(path))
-        data.setdefault("size", self._file_size(path))
+        data.setdefault("size", self._get_filesystem_size(path))
         return ("FileComponent", data, path, [])
 
-    @staticmethod
-    def _file_size(path):
+    def _create_component(self, entity_type, path, data, location):
+        """Create a component of *entity_type* with *data* for the file at *path*.
+
+        The component is registered in ftrack.origin at *path*, then added
+        to *location* unless it is falsy.
+        """
+        component = self.create(entity_type, data)
+        origin = self.get("Location", ftrack_api.symbol.ORIGIN_LOCATION_ID)
+        origin.add_component(component, path, recursive=False)
+        if location:
+            location.add_component(component, origin, recursive=False)
+        return component
+
+    def _get_filesystem_size(self, path):
+        """Return the size of the file at *path*, 0 when it cannot be read."""
         try:
             return os.path.getsize(path)
-        except OSError as error:
-            raise type(error)(error.errno, "Cannot create a component from {0!r}: {1}".format(
-                path, error.strerror or error), path) from None
+        except OSError:
+            return 0
 
     def _create_planned(self, plan, container=None, made=None):
         """Create the components of *plan*; collect ``(component, source path)`` in *made*."""
@@ -2190,7 +2439,7 @@ class Session(object):
                 recursive=False)
             if location == "auto":
                 location = self._auto_location(component)
-            if location is not None:
+            if location:
                 location.add_component(component, origin, recursive=True)
         except BaseException as error:
             self._forget_components(made, origin, location, error)
@@ -2214,8 +2463,8 @@ class Session(object):
             self._discard_operations(entity)
         details = getattr(error, "details", None) or {}
         transferred = details.get("transferred") or []
-        accessor = getattr(location, "accessor", ftrack_api.symbol.NOT_SET)
-        if accessor is ftrack_api.symbol.NOT_SET:
+        accessor = getattr(location, "accessor", None)
+        if not accessor:
             transferred = []
         for _, identifier in transferred:
             try:
@@ -2223,6 +2472,10 @@ class Session(object):
             except Exception:
                 self.logger.debug(
                     L("Could not remove transferred data {0!r}.", identifier))
+
+
+#: The session's own ``call``, told apart from replacements.
+_SESSION_CALL = Session.call
 
 
 class AutoPopulatingContext(object):
@@ -2233,24 +2486,24 @@ class AutoPopulatingContext(object):
         super(AutoPopulatingContext, self).__init__()
         self._session = session
         self._auto_populate = auto_populate
-        self._previous = NOT_SET
+        self._current_auto_populate = NOT_SET
 
     def __enter__(self):
         """Enter context switching to desired auto populate setting."""
         state = self._session._thread_state
-        self._previous = getattr(state, "auto_populate", NOT_SET)
+        self._current_auto_populate = getattr(state, "auto_populate", NOT_SET)
         state.auto_populate = self._auto_populate
 
     def __exit__(self, exception_type, exception_value, traceback):
         """Exit context resetting auto populate to original setting."""
         state = self._session._thread_state
-        if self._previous is NOT_SET:
+        if self._current_auto_populate is NOT_SET:
             try:
                 del state.auto_populate
             except AttributeError:
                 pass
         else:
-            state.auto_populate = self._previous
+            state.auto_populate = self._current_auto_populate
 
 
 class OperationRecordingContext(object):
@@ -2261,24 +2514,24 @@ class OperationRecordingContext(object):
         super(OperationRecordingContext, self).__init__()
         self._session = session
         self._record_operations = record_operations
-        self._previous = NOT_SET
+        self._current_record_operations = NOT_SET
 
     def __enter__(self):
         """Enter context."""
         state = self._session._thread_state
-        self._previous = getattr(state, "record_operations", NOT_SET)
+        self._current_record_operations = getattr(state, "record_operations", NOT_SET)
         state.record_operations = self._record_operations
 
     def __exit__(self, exception_type, exception_value, traceback):
         """Exit context."""
         state = self._session._thread_state
-        if self._previous is NOT_SET:
+        if self._current_record_operations is NOT_SET:
             try:
                 del state.record_operations
             except AttributeError:
                 pass
         else:
-            state.record_operations = self._previous
+            state.record_operations = self._current_record_operations
 
 
 class OperationPayload(collections.abc.MutableMapping):

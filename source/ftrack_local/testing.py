@@ -13,22 +13,98 @@ Fixtures:
 
 Set ``FTRACK_LOCAL_DATABASE_URL`` to run the servers on another database
 (e.g. PostgreSQL) instead of SQLite in their data directory.
+
+The plugin is loaded by every pytest run of an environment where the
+package is installed, so importing it needs nothing beyond the client's own
+requirements. The server itself needs the ``server`` extra
+(``pip install 'ftrack-python-api[server]'``). Without it, a test that asks
+for one of the server fixtures *fails* (is reported as an error) with a
+message naming the missing module and the install command; a test is not
+silently skipped, because a missing dependency in CI should not look like a
+green run. Tests that use none of these fixtures are unaffected.
+:func:`start_server` and :func:`running_server` raise
+:class:`ServerDependenciesMissing` in the same situation, and so does
+accessing ``LocalServer`` on this module.
 """
 
 import contextlib
 import os
 import uuid
-from typing import Any, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Iterator, Optional
 
 import pytest
 
+# The raw client needs only ``requests``, a requirement of the package itself.
 from .client import ApiClient, ApiClientError
-from .server import LocalServer
 
-__all__ = ["ApiClient", "ApiClientError", "database_url", "running_server", "start_server",
-           "throwaway_database"]
+if TYPE_CHECKING:  # pragma: no cover - for type checkers only
+    from .server import LocalServer
+
+__all__ = ["ApiClient", "ApiClientError", "ServerDependenciesMissing",
+           "database_url", "running_server", "start_server", "throwaway_database"]
 
 DATABASE_URL_VARIABLE = "FTRACK_LOCAL_DATABASE_URL"
+
+#: Distribution name and extra that bring the server's dependencies.
+SERVER_INSTALL_HINT = "pip install 'ftrack-python-api[server]'"
+
+
+class ServerDependenciesMissing(ImportError):
+    """The ftrack-local server cannot run: a module of the ``server`` extra
+    (aiohttp, SQLAlchemy, ...) is not installed."""
+
+
+def _missing_dependency_error(error: ImportError) -> ServerDependenciesMissing:
+    """Wrap *error* into a :class:`ServerDependenciesMissing` that says what
+    to install."""
+    missing = getattr(error, "name", None) or str(error)
+    return ServerDependenciesMissing(
+        "ftrack-local server dependencies are not installed (missing module "
+        "{0!r}): {1}".format(missing, SERVER_INSTALL_HINT),
+        name=getattr(error, "name", None))
+
+
+def _is_third_party_missing(error: ImportError) -> bool:
+    """Whether *error* is about a module outside this package (a missing
+    dependency) rather than a broken import inside ``ftrack_local``."""
+    name = getattr(error, "name", None)
+    if not isinstance(error, ModuleNotFoundError) or not name:
+        return False
+    return name.split(".")[0] not in ("ftrack_local", "ftrack_api")
+
+
+def _server_class() -> "type[LocalServer]":
+    """Import and return :class:`~ftrack_local.server.LocalServer`.
+
+    Raise :class:`ServerDependenciesMissing` when the ``server`` extra is not
+    installed.
+    """
+    try:
+        from .server import LocalServer
+    except ImportError as error:
+        if _is_third_party_missing(error):
+            raise _missing_dependency_error(error) from error
+        raise
+    return LocalServer
+
+
+def _fixture_server_class() -> "type[LocalServer]":
+    """Like :func:`_server_class`, failing the requesting test (without a
+    long traceback) when the server cannot be imported."""
+    try:
+        return _server_class()
+    except ServerDependenciesMissing as error:
+        message = str(error)
+    # Outside the handler, so the report shows the message alone.
+    pytest.fail(message, pytrace=False)
+
+
+def __getattr__(name: str) -> Any:
+    """Resolve ``LocalServer`` on first access, so importing this module does
+    not import the server."""
+    if name == "LocalServer":
+        return _server_class()
+    raise AttributeError("module {0!r} has no attribute {1!r}".format(__name__, name))
 
 
 def database_url() -> Optional[str]:
@@ -36,10 +112,11 @@ def database_url() -> Optional[str]:
     return os.environ.get(DATABASE_URL_VARIABLE) or None
 
 
-def start_server(data_dir: str, database: Optional[str] = None) -> LocalServer:
+def start_server(data_dir: str, database: Optional[str] = None) -> "LocalServer":
     """Start a server on a free loopback port with *data_dir*."""
-    return LocalServer(data_dir=data_dir, port=0,
-                       database_url=database or database_url()).start()
+    server_class = _server_class()
+    return server_class(data_dir=data_dir, port=0,
+                        database_url=database or database_url()).start()
 
 
 @contextlib.contextmanager
@@ -51,7 +128,10 @@ def throwaway_database(url: Optional[str]) -> Iterator[Optional[str]]:
     if not url or url.startswith("sqlite"):
         yield url
         return
-    import sqlalchemy as sa
+    try:
+        import sqlalchemy as sa
+    except ImportError as error:
+        raise _missing_dependency_error(error) from error
 
     base = sa.engine.make_url(url)
     name = "ftrack_test_" + uuid.uuid4().hex[:12]
@@ -67,8 +147,10 @@ def throwaway_database(url: Optional[str]) -> Iterator[Optional[str]]:
 
 
 @contextlib.contextmanager
-def running_server(data_dir: str) -> Iterator[LocalServer]:
+def running_server(data_dir: str) -> Iterator["LocalServer"]:
     """A started server on its own data dir (and own database), stopped afterwards."""
+    # Check the dependencies before creating any database.
+    _server_class()
     with throwaway_database(database_url()) as database:
         server = start_server(data_dir, database)
         try:
@@ -79,22 +161,30 @@ def running_server(data_dir: str) -> Iterator[LocalServer]:
 
 @pytest.fixture(scope="session")
 def ftrack_server(tmp_path_factory: pytest.TempPathFactory
-                  ) -> Iterator[LocalServer]:
-    """A local ftrack server shared by the whole test session."""
+                  ) -> Iterator["LocalServer"]:
+    """A local ftrack server shared by the whole test session.
+
+    Fails the requesting test when the ``server`` extra is not installed.
+    """
+    _fixture_server_class()
     with running_server(str(tmp_path_factory.mktemp("ftrack-server"))) as server:
         yield server
 
 
 @pytest.fixture
 def ftrack_fresh_server(tmp_path_factory: pytest.TempPathFactory
-                        ) -> Iterator[LocalServer]:
-    """A local ftrack server of its own for one test."""
+                        ) -> Iterator["LocalServer"]:
+    """A local ftrack server of its own for one test.
+
+    Fails the requesting test when the ``server`` extra is not installed.
+    """
+    _fixture_server_class()
     with running_server(str(tmp_path_factory.mktemp("ftrack-fresh-server"))) as server:
         yield server
 
 
 @pytest.fixture
-def ftrack_api_client(ftrack_server: LocalServer) -> Iterator[ApiClient]:
+def ftrack_api_client(ftrack_server: "LocalServer") -> Iterator[ApiClient]:
     """A raw JSON client authenticated as the admin of ``ftrack_server``."""
     client = ApiClient(ftrack_server.url, ftrack_server.api_user,
                        ftrack_server.api_key)
@@ -112,7 +202,7 @@ def ftrack_schema_cache_path(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture
-def ftrack_session(ftrack_server: LocalServer,
+def ftrack_session(ftrack_server: "LocalServer",
                    ftrack_schema_cache_path: str) -> Iterator[Any]:
     """An ``ftrack_api.Session`` connected to ``ftrack_server``."""
     import ftrack_api

@@ -121,6 +121,26 @@ def test_empty_file(ftrack_server, ftrack_api_client):
 
 # -- credentials and refused input -----------------------------------------------------
 
+def test_remove_deletes_only_the_named_data(ftrack_server, ftrack_api_client):
+    """What the server accessor's remove asks for: the data goes, the rest stays."""
+    removed_id = upload(ftrack_api_client, b"to be removed")
+    kept_id = upload(ftrack_api_client, b"kept")
+    first = requests.get(component_url(ftrack_server, "remove", removed_id), timeout=TIMEOUT)
+    assert first.status_code == 200
+    assert first.json() == {"component_id": removed_id, "removed": True}
+    assert download(ftrack_server, removed_id).status_code == 404
+    # Removing again (or data never stored) is not an error: nothing was there.
+    again = requests.get(component_url(ftrack_server, "remove", removed_id), timeout=TIMEOUT)
+    assert again.status_code == 200 and again.json()["removed"] is False
+    assert download(ftrack_server, kept_id).content == b"kept"
+    # Without an id the request is refused and nothing is removed.
+    missing = requests.get("{0}/component/remove?username={1}&apiKey={2}".format(
+        ftrack_server.url, ftrack_server.api_user, ftrack_server.api_key), timeout=TIMEOUT)
+    assert missing.status_code == 400
+    assert missing.json()["exception"] == "ValidationError"
+    assert download(ftrack_server, kept_id).content == b"kept"
+
+
 @pytest.mark.parametrize("purpose", ["get", "remove", "thumbnail"])
 def test_wrong_or_missing_credentials_are_refused(ftrack_server, ftrack_api_client, purpose):
     component_id = upload(ftrack_api_client, b"secret data")

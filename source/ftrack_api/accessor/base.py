@@ -53,13 +53,23 @@ class Accessor(metaclass=abc.ABCMeta):
         """Return the resource identifier of the container holding *resource_identifier*."""
 
     def remove_container(self, resource_identifier):
-        """Remove the container *resource_identifier*."""
+        """Remove the container *resource_identifier* (by default with :meth:`remove`)."""
         return self.remove(resource_identifier)
 
     def get_filesystem_path(self, resource_identifier):
-        """Return a filesystem path for *resource_identifier* (unsupported by default)."""
-        raise ftrack_api.exception.AccessorUnsupportedOperationError("get_filesystem_path")
+        """Return a filesystem path for *resource_identifier*.
+
+        Unsupported unless an accessor implements it: raise
+        :exc:`~ftrack_api.exception.AccessorUnsupportedOperationError`.
+        """
+        raise ftrack_api.exception.AccessorUnsupportedOperationError(
+            "get_filesystem_path", resource_identifier=resource_identifier)
 
     def get_url(self, resource_identifier):
-        """Return a URL for *resource_identifier* (unsupported by default)."""
-        raise ftrack_api.exception.AccessorUnsupportedOperationError("get_url")
+        """Return a URL for *resource_identifier*.
+
+        Unsupported unless an accessor implements it: raise
+        :exc:`~ftrack_api.exception.AccessorUnsupportedOperationError`.
+        """
+        raise ftrack_api.exception.AccessorUnsupportedOperationError(
+            "get_url", resource_identifier=resource_identifier)

@@ -1,12 +1,8 @@
-"""Access to data on a filesystem below a prefix folder."""
+"""Access to data on a filesystem, below an optional prefix folder."""
 
 import contextlib
 import errno
 import os
-import shutil
-import sys
-
-import clique
 
 import ftrack_api.accessor.base
 import ftrack_api.data
@@ -21,141 +17,166 @@ from ftrack_api.exception import (  # noqa: F401 (public names of this module)
     AccessorUnsupportedOperationError,
 )
 
+#: errno values and the accessor error each one becomes (others: operation failed).
+_ERRORS_BY_CODE = {
+    errno.ENOENT: AccessorResourceNotFoundError,
+    errno.EPERM: AccessorPermissionDeniedError,
+    errno.ENOTEMPTY: AccessorContainerNotEmptyError,
+    errno.ENOTDIR: AccessorResourceInvalidError,
+    errno.EISDIR: AccessorResourceInvalidError,
+    errno.EINVAL: AccessorResourceInvalidError,
+}
+
 
 @contextlib.contextmanager
 def error_handler(**kw):
     """Turn operating system errors inside the block into accessor errors.
 
-    *kw* (``operation``, ``resource_identifier``) describes what was being done.
+    *kw* (``operation``, ``resource_identifier``) describes what was being
+    done; the original error is added as ``error``. An error without an
+    errno, or with one not listed in ``_ERRORS_BY_CODE``, becomes
+    :class:`AccessorOperationFailedError`.
     """
     try:
         yield
     except OSError as error:
-        code = error.errno
-        if code == errno.ENOENT:
-            raise AccessorResourceNotFoundError(error=error, **kw)
-        if code in (errno.EPERM, errno.EACCES):
-            raise AccessorPermissionDeniedError(error=error, **kw)
-        if code == errno.ENOTEMPTY:
-            raise AccessorContainerNotEmptyError(error=error, **kw)
-        if code in (errno.ENOTDIR, errno.EISDIR, errno.EINVAL):
-            raise AccessorResourceInvalidError(error=error, **kw)
-        raise AccessorOperationFailedError(error=error, **kw)
+        kw.setdefault("error", error)
+        error_class = _ERRORS_BY_CODE.get(error.errno) if error.errno else None
+        raise (error_class or AccessorOperationFailedError)(**kw)
 
 
 class DiskAccessor(ftrack_api.accessor.base.Accessor):
-    """Disk access below *prefix*; resource identifiers are relative paths.
+    """Disk access; resource identifiers are paths relative to *prefix*.
 
-    An identifier that would reach outside the prefix (``..`` segments) is
-    refused with :class:`AccessorFilesystemPathError`.
+    With a prefix, absolute identifiers are accepted when they lie inside
+    it and anything reaching outside it (``..`` segments, other absolute
+    paths) is refused with :class:`AccessorFilesystemPathError`. Without a
+    prefix (an empty one) identifiers are plain filesystem paths.
     """
 
     def __init__(self, prefix, **kw):
-        """Use the folder *prefix* (in the syntax of the current OS) as the root."""
-        super(DiskAccessor, self).__init__(**kw)
+        """Use the folder *prefix* (in the syntax of the current OS) as the root.
+
+        ``~`` and environment variables in *prefix* are expanded and it is
+        made absolute; :attr:`prefix` holds the result.
+        """
+        if prefix:
+            prefix = os.path.abspath(os.path.expanduser(os.path.expandvars(prefix)))
         self.prefix = prefix
+        super(DiskAccessor, self).__init__(**kw)
+
+    def _inside_prefix(self, path):
+        """Whether the normalised absolute *path* is the prefix or below it."""
+        prefix = self.prefix
+        return path == prefix or path.startswith(prefix.rstrip(os.sep) + os.sep)
 
     def get_filesystem_path(self, resource_identifier):
-        """Return the absolute path of *resource_identifier* below the prefix.
+        """Return the filesystem path of *resource_identifier*.
 
-        An identifier that already is an absolute path inside the prefix is
-        returned as it is.
+        With a prefix: a relative identifier is joined to it and the result
+        normalised; an absolute one is used as it is. Raise
+        :class:`AccessorFilesystemPathError` when the path is not inside the
+        prefix.
         """
         if resource_identifier is None:
             raise AccessorFilesystemPathError(resource_identifier)
-        prefix = os.path.abspath(self.prefix) if self.prefix else ""
-        path = str(resource_identifier)
-        if prefix and not os.path.isabs(path):
-            path = os.path.join(prefix, path)
-        path = os.path.normpath(path) if path else path
-        if prefix:
-            inside = path == prefix or path.startswith(prefix.rstrip(os.sep) + os.sep)
-            if not inside:
-                raise AccessorFilesystemPathError(resource_identifier)
-        elif ".." in str(resource_identifier).replace("\\", "/").split("/"):
-            raise AccessorFilesystemPathError(resource_identifier)
+        path = resource_identifier
+        if path:
+            path = os.path.normpath(path)
+        if self.prefix:
+            if not os.path.isabs(path):
+                path = os.path.normpath(os.path.join(self.prefix, path))
+            if not self._inside_prefix(path):
+                raise AccessorFilesystemPathError(
+                    resource_identifier=resource_identifier,
+                    message="Could not determine access path for resource_identifier "
+                            "outside of configured prefix: {resource_identifier}.")
         return path
 
-    def get_url(self, resource_identifier):
-        """Return a ``file://`` URL for *resource_identifier*."""
-        path = self.get_filesystem_path(resource_identifier)
-        if sys.platform == "win32":
-            return "file:///" + path.replace("\\", "/")
-        return "file://" + path
-
     def list(self, resource_identifier):
-        """Return identifiers of the entries of the container *resource_identifier*."""
+        """Return identifiers of the entries of the container *resource_identifier*, sorted."""
         path = self.get_filesystem_path(resource_identifier)
         with error_handler(operation="list", resource_identifier=resource_identifier):
             names = sorted(os.listdir(path))
         return [os.path.join(resource_identifier, name) for name in names]
 
     def exists(self, resource_identifier):
+        """Return whether *resource_identifier* exists on disk."""
         return os.path.exists(self.get_filesystem_path(resource_identifier))
 
     def is_file(self, resource_identifier):
+        """Return whether *resource_identifier* is a file."""
         return os.path.isfile(self.get_filesystem_path(resource_identifier))
 
     def is_container(self, resource_identifier):
+        """Return whether *resource_identifier* is a folder."""
         return os.path.isdir(self.get_filesystem_path(resource_identifier))
 
     def is_sequence(self, resource_identifier):
-        """Whether *resource_identifier* is a sequence expression (``file.%04d.exr``)."""
-        try:
-            clique.parse(str(resource_identifier), "{head}{padding}{tail}")
-        except ValueError:
-            return "%" in str(resource_identifier)
-        return True
+        """Not supported by disk access: raise :class:`AccessorUnsupportedOperationError`."""
+        raise AccessorUnsupportedOperationError(operation="is_sequence")
 
     def open(self, resource_identifier, mode="rb"):
-        """Return a :class:`ftrack_api.data.File` on *resource_identifier*.
+        """Return a :class:`ftrack_api.data.File` on *resource_identifier* in *mode*.
 
-        Writing creates the containing folders as needed.
+        The containing folder must exist (see :meth:`make_container`).
         """
-        if self.is_sequence(resource_identifier) and "%" in str(resource_identifier):
-            raise AccessorUnsupportedOperationError("open", resource_identifier=resource_identifier)
         path = self.get_filesystem_path(resource_identifier)
-        if any(flag in mode for flag in "wa+"):
-            folder = os.path.dirname(path)
-            if folder:
-                with error_handler(operation="open", resource_identifier=resource_identifier):
-                    os.makedirs(folder, exist_ok=True)
         with error_handler(operation="open", resource_identifier=resource_identifier):
             return ftrack_api.data.File(path, mode)
 
     def remove(self, resource_identifier):
-        """Remove the file or (empty) folder *resource_identifier*."""
-        path = self.get_filesystem_path(resource_identifier)
-        with error_handler(operation="remove", resource_identifier=resource_identifier):
-            if os.path.isdir(path) and not os.path.islink(path):
-                os.rmdir(path)
-            else:
-                os.remove(path)
+        """Remove the file or the empty folder *resource_identifier*.
 
-    def remove_container(self, resource_identifier):
-        """Remove the folder *resource_identifier* and everything in it."""
+        Raise :class:`AccessorResourceNotFoundError` when there is neither and
+        :class:`AccessorContainerNotEmptyError` for a folder with content.
+        """
         path = self.get_filesystem_path(resource_identifier)
-        with error_handler(operation="remove_container", resource_identifier=resource_identifier):
-            if not os.path.isdir(path):
-                raise NotADirectoryError(errno.ENOTDIR, "Not a container", path)
-            shutil.rmtree(path)
+        if self.is_file(resource_identifier):
+            remover = os.remove
+        elif self.is_container(resource_identifier):
+            remover = os.rmdir
+        else:
+            raise AccessorResourceNotFoundError(resource_identifier=resource_identifier)
+        with error_handler(operation="remove", resource_identifier=resource_identifier):
+            remover(path)
 
     def make_container(self, resource_identifier, recursive=True):
-        """Make the folder *resource_identifier*; existing folders are left alone."""
+        """Make the folder *resource_identifier*; an existing folder is left alone.
+
+        With *recursive* missing parent folders are made too; without it a
+        missing parent raises :class:`AccessorParentResourceNotFoundError`.
+        """
         path = self.get_filesystem_path(resource_identifier)
-        with error_handler(operation="make_container", resource_identifier=resource_identifier):
-            if recursive:
-                os.makedirs(path, exist_ok=True)
-            elif not os.path.isdir(path):
-                os.mkdir(path)
+        with error_handler(operation="makeContainer", resource_identifier=resource_identifier):
+            try:
+                if recursive:
+                    os.makedirs(path)
+                else:
+                    os.mkdir(path)
+            except FileExistsError:
+                pass
+            except FileNotFoundError:
+                if recursive:
+                    raise
+                raise AccessorParentResourceNotFoundError(
+                    resource_identifier=resource_identifier)
 
     def get_container(self, resource_identifier):
-        """Return the identifier of the folder holding *resource_identifier*."""
+        """Return the identifier of the folder holding *resource_identifier*.
+
+        With a prefix the answer is relative to it (``''`` for the prefix
+        itself) and :class:`AccessorParentResourceNotFoundError` is raised
+        when the folder is outside the prefix. Without a prefix it is the
+        parent path.
+        """
         path = self.get_filesystem_path(resource_identifier)
-        parent = os.path.dirname(path.rstrip(os.sep))
-        prefix = os.path.abspath(self.prefix) if self.prefix else ""
-        if not parent or parent == path or (prefix and len(parent) < len(prefix)):
-            raise AccessorParentResourceNotFoundError(resource_identifier=resource_identifier)
-        if prefix and not os.path.isabs(str(resource_identifier)):
-            return os.path.relpath(parent, prefix) if parent != prefix else ""
-        return parent
+        container = os.path.dirname(path)
+        if not self.prefix:
+            return container
+        if not self._inside_prefix(container):
+            raise AccessorParentResourceNotFoundError(
+                resource_identifier=resource_identifier,
+                message="Could not determine container for {resource_identifier} as "
+                        "container falls outside of configured prefix.")
+        return container[len(self.prefix):].lstrip("\\/")

@@ -4,6 +4,11 @@ Resource identifiers are component ids. Data is read with ``component/get``,
 removed with ``component/remove`` (both authenticated in the query string)
 and written by asking the server for upload metadata, then sending the
 bytes with HTTP PUT to the URL it returned, with exactly its headers.
+
+Every failure to talk to the server, timeouts included, is raised as
+:class:`~ftrack_api.exception.AccessorOperationFailedError`. Requests use
+the session's ``request_timeout`` as it was when the accessor (or file) was
+made.
 """
 
 import base64
@@ -16,15 +21,21 @@ import requests
 import ftrack_api.symbol
 from ftrack_api.accessor.base import Accessor
 from ftrack_api.data import String
-from ftrack_api.exception import (
-    AccessorOperationFailedError,
-    AccessorUnsupportedOperationError,
-)
+from ftrack_api.exception import AccessorOperationFailedError
 
 #: Component types looked up when naming the uploaded file.
 _COMPONENT_TYPES = ("FileComponent", "Component")
 
 _THREAD = threading.local()
+
+#: Seconds to wait for the server when a session has no ``request_timeout``
+#: (the default of :class:`ftrack_api.session.Session`).
+_DEFAULT_TIMEOUT = 60
+
+
+def _timeout_of(session):
+    """The request timeout of *session*, as it is now."""
+    return getattr(session, "request_timeout", _DEFAULT_TIMEOUT)
 
 
 def _http():
@@ -39,102 +50,89 @@ def _http():
     return http
 
 
-def _content_md5(stream):
-    """Base64 MD5 digest of *stream* from its start (RFC 1864), read in chunks."""
-    digest = hashlib.md5()
-    stream.seek(0)
-    while True:
-        chunk = stream.read(ftrack_api.symbol.CHUNK_SIZE)
-        if not chunk:
-            break
-        digest.update(chunk)
-    stream.seek(0)
-    return base64.b64encode(digest.digest()).decode("ascii")
+def _component_url(session, endpoint, resource_identifier, quote=True, **extra):
+    """URL of ``component/<endpoint>`` for *resource_identifier*, with credentials.
+
+    With *quote* the query is URL-encoded (for requests we send); without, it
+    is assembled as it is (the form handed to users, as the official client
+    does).
+    """
+    params = [("id", resource_identifier), ("username", session.api_user),
+              ("apiKey", session.api_key)]
+    params.extend((key, value) for key, value in extra.items() if value is not None)
+    if quote:
+        query = requests.compat.urlencode([(key, str(value)) for key, value in params])
+    else:
+        query = "&".join("{0}={1}".format(key, value) for key, value in params)
+    return "{0}/component/{1}?{2}".format(session.server_url, endpoint, query)
 
 
-def _stream_size(stream):
-    stream.seek(0, os.SEEK_END)
-    size = stream.tell()
-    stream.seek(0)
-    return size
+def _describe(session, error):
+    """Text of *error* for a message, without the session's API key in it.
+
+    Errors of requests may quote the URL, which carries the key.
+    """
+    text = str(error)
+    response = getattr(error, "response", None)
+    if response is not None:
+        try:
+            content = response.json().get("content")
+        except Exception:
+            content = None
+        if content:
+            text = "{0} ({1})".format(text, content)
+    key = session.api_key
+    if key:
+        for form in {key, requests.compat.quote_plus(key), requests.compat.quote(key, safe="")}:
+            text = text.replace(form, "***")
+    return text
 
 
-def _upload_file_name(session, component_id):
-    """The file name the server is told: component name plus file type."""
-    component = None
-    for entity_type in _COMPONENT_TYPES:
-        component = session.get(entity_type, component_id)
-        if component is not None:
-            break
-    if component is None:
-        return str(component_id)
-    name = component["name"]
-    file_type = (component["file_type"] or "").lstrip(".")
-    return "{0}.{1}".format(name, file_type) if file_type else name
-
-
-def _check_response(response, operation, resource_identifier):
-    if response.status_code >= 400:
-        raise AccessorOperationFailedError(
-            operation=operation,
-            resource_identifier=resource_identifier,
-            error="server answered {0}: {1}".format(
-                response.status_code, response.text[:500]),
-        )
+def _failure(session, template, error):
+    """The error raised for a failed transfer: *template* filled with *error*'s text."""
+    return AccessorOperationFailedError(template.format(_describe(session, error)))
 
 
 class ServerFile(String):
     """The data of one component on the server, buffered in a temporary file.
 
-    Opened for reading, the data is downloaded (streamed) when the object is
-    made. Opened for writing, what is written is uploaded on :meth:`flush`
-    and :meth:`close`.
+    Opened for reading, the data is downloaded (streamed) on the first
+    :meth:`read`. Opened for writing (``w`` or ``a`` in *mode*), the data
+    is uploaded on :meth:`flush` and :meth:`close`; a file opened for writing
+    is uploaded once even when nothing was written (an empty file).
     """
 
     def __init__(self, resource_identifier, session, mode="rb"):
         """Give access to *resource_identifier* through *session* in *mode*."""
-        super(ServerFile, self).__init__()
+        self.mode = mode
         self.resource_identifier = resource_identifier
         self._session = session
-        self.mode = mode
-        self._written = False
+        self._timeout = _timeout_of(session)
+        self._has_read = "w" in mode
+        self._writable = "w" in mode or "a" in mode
+        self._pending = "w" in mode
         self._closed = False
-        if "r" in mode:
-            try:
-                self._download()
-            except BaseException:
-                self.abort()
-                raise
-
-    def _download(self):
-        url = ServerAccessor(self._session)._url("get", self.resource_identifier)
-        try:
-            response = _http().get(url, stream=True, timeout=self._session.request_timeout)
-        except requests.RequestException as error:
-            raise AccessorOperationFailedError(
-                operation="read", resource_identifier=self.resource_identifier, error=error)
-        with response:
-            _check_response(response, "read", self.resource_identifier)
-            for chunk in response.iter_content(ftrack_api.symbol.CHUNK_SIZE):
-                self.wrapped_file.write(chunk)
-        self.wrapped_file.flush()
-        self.wrapped_file.seek(0)
+        super(ServerFile, self).__init__()
 
     def read(self, limit=None):
-        """Return up to *limit* bytes, or all remaining data."""
+        """Return up to *limit* bytes, or all remaining data (downloaded first)."""
+        if not self._has_read:
+            self._read()
+            self._has_read = True
         return super(ServerFile, self).read(limit)
 
     def write(self, content):
         """Write *content*; it is uploaded on the next flush."""
-        self._written = True
         super(ServerFile, self).write(content)
+        if self._writable:
+            self._pending = True
 
     def flush(self):
-        """Upload what was written since the last upload."""
+        """Upload the data when something is waiting to be uploaded."""
         super(ServerFile, self).flush()
-        if self._written:
-            self._upload()
-            self._written = False
+        if self._pending:
+            self._write()
+            self._pending = False
 
     def close(self):
         """Upload pending data and release the temporary file."""
@@ -148,7 +146,7 @@ class ServerFile(String):
 
     def abort(self):
         """Close without uploading what was written (after a failed transfer)."""
-        self._written = False
+        self._pending = False
         self.close()
 
     def seek(self, offset, whence=0):
@@ -159,31 +157,83 @@ class ServerFile(String):
         """Return the current position."""
         return super(ServerFile, self).tell()
 
-    def _upload(self):
+    def _read(self):
+        """Download the data into the buffer, keeping the current position."""
         stream = self.wrapped_file
         position = stream.tell()
-        size = _stream_size(stream)
-        checksum = _content_md5(stream)
-        metadata = self._session.get_upload_metadata(
-            component_id=self.resource_identifier,
-            file_name=_upload_file_name(self._session, self.resource_identifier),
-            file_size=size,
-            checksum=checksum,
-        )
         stream.seek(0)
+        url = _component_url(self._session, "get", self.resource_identifier)
         try:
-            # The file object is sent in chunks by requests, never read whole.
-            response = _http().put(
-                metadata["url"], data=_ChunkedReader(stream, size),
-                headers=dict(metadata.get("headers") or {}),
-                timeout=self._session.request_timeout)
-        except requests.RequestException as error:
+            response = _http().get(url, stream=True, timeout=self._timeout)
+        except Exception as error:
+            raise _failure(self._session, "Failed to read data: {0}.", error)
+        with response:
+            try:
+                response.raise_for_status()
+                for chunk in response.iter_content(ftrack_api.symbol.CHUNK_SIZE):
+                    stream.write(chunk)
+            except Exception as error:
+                raise _failure(self._session, "Failed to read data: {0}.", error)
+        stream.flush()
+        stream.seek(position)
+
+    def _write(self):
+        """Upload the whole buffer, keeping the current position."""
+        session = self._session
+        stream = self.wrapped_file
+        position = stream.tell()
+        component = None
+        for entity_type in _COMPONENT_TYPES:
+            component = session.get(entity_type, self.resource_identifier)
+            if component is not None:
+                break
+        if component is None:
             raise AccessorOperationFailedError(
-                operation="write", resource_identifier=self.resource_identifier, error=error)
+                "Unable to retrieve component with id: {0}.".format(self.resource_identifier))
+        name = component["name"]
+        file_type = (component["file_type"] or "").lstrip(".")
+        if file_type:
+            name = "{0}.{1}".format(name, file_type)
+
+        try:
+            stream.seek(0)
+            try:
+                metadata = session.get_upload_metadata(
+                    component_id=self.resource_identifier, file_name=name,
+                    file_size=self._get_size(), checksum=self._compute_checksum())
+            except Exception as error:
+                raise _failure(session, "Failed to get put metadata: {0}.", error)
+            stream.seek(0)
+            try:
+                # The file object is sent in chunks by requests, never read whole.
+                response = _http().put(
+                    metadata["url"], data=_ChunkedReader(stream, self._get_size()),
+                    headers=dict(metadata.get("headers") or {}), timeout=self._timeout)
+                with response:
+                    response.raise_for_status()
+            except Exception as error:
+                raise _failure(session, "Failed to put file to server: {0}.", error)
         finally:
             stream.seek(position)
-        with response:
-            _check_response(response, "write", self.resource_identifier)
+
+    def _get_size(self):
+        """Size of the buffered data in bytes."""
+        stream = self.wrapped_file
+        position = stream.tell()
+        stream.seek(0, os.SEEK_END)
+        size = stream.tell()
+        stream.seek(position)
+        return size
+
+    def _compute_checksum(self):
+        """Base64 MD5 digest (RFC 1864) of the buffer from the current position."""
+        stream = self.wrapped_file
+        position = stream.tell()
+        digest = hashlib.md5()
+        for chunk in iter(lambda: stream.read(ftrack_api.symbol.CHUNK_SIZE), b""):
+            digest.update(chunk)
+        stream.seek(position)
+        return base64.b64encode(digest.digest()).decode("ascii")
 
 
 class _ChunkedReader(object):
@@ -202,65 +252,63 @@ class _ChunkedReader(object):
 
 
 class ServerAccessor(Accessor):
-    """Accessor for the server's own storage, reached over HTTP."""
+    """Accessor for the server's own storage, reached over HTTP.
+
+    Only reading, writing and removing data and making URLs are possible:
+    containers need nothing on the server, :meth:`exists` is always False
+    and listing or inspecting resources raises :exc:`NotImplementedError`.
+    """
 
     def __init__(self, session, **kw):
         """Use *session* for credentials, the server URL and upload metadata."""
         super(ServerAccessor, self).__init__(**kw)
-        self.session = session
+        self._session = session
+        self._timeout = _timeout_of(session)
+
+    @property
+    def session(self):
+        """The session this accessor talks to the server through."""
+        return self._session
 
     def _url(self, endpoint, resource_identifier, quote=True, **extra):
-        params = [("id", resource_identifier), ("username", self.session.api_user),
-                  ("apiKey", self.session.api_key)]
-        params.extend((key, value) for key, value in extra.items() if value is not None)
-        if quote:
-            query = requests.compat.urlencode([(key, str(value)) for key, value in params])
-        else:
-            query = "&".join("{0}={1}".format(key, value) for key, value in params)
-        return "{0}/component/{1}?{2}".format(self.session.server_url, endpoint, query)
+        return _component_url(self._session, endpoint, resource_identifier, quote, **extra)
 
     def open(self, resource_identifier, mode="rb"):
         """Return a :class:`ServerFile` on *resource_identifier*."""
-        return ServerFile(resource_identifier, session=self.session, mode=mode)
+        return ServerFile(resource_identifier, session=self._session, mode=mode)
 
     def remove(self, resource_identifier):
-        """Delete the data of *resource_identifier* on the server."""
+        """Ask the server to delete the data of *resource_identifier*."""
         url = self._url("remove", resource_identifier)
         try:
-            response = _http().get(url, timeout=self.session.request_timeout)
-        except requests.RequestException as error:
-            raise AccessorOperationFailedError(
-                operation="remove", resource_identifier=resource_identifier, error=error)
-        with response:
-            _check_response(response, "remove", resource_identifier)
+            response = _http().get(url, timeout=self._timeout)
+            with response:
+                response.raise_for_status()
+        except Exception as error:
+            raise _failure(self._session, "Failed to remove file: {0}.", error)
+
+    def get_container(self, resource_identifier):
+        """Components are not kept in containers on the server: None."""
+        return None
 
     def make_container(self, resource_identifier, recursive=True):
         """Containers need nothing on the server."""
 
     def list(self, resource_identifier):
-        raise AccessorUnsupportedOperationError("list", resource_identifier=resource_identifier)
+        raise NotImplementedError()
 
     def exists(self, resource_identifier):
         """Always False: existence is not checked against the server."""
         return False
 
     def is_file(self, resource_identifier):
-        raise AccessorUnsupportedOperationError("is_file", resource_identifier=resource_identifier)
+        raise NotImplementedError()
 
     def is_container(self, resource_identifier):
-        raise AccessorUnsupportedOperationError(
-            "is_container", resource_identifier=resource_identifier)
+        raise NotImplementedError()
 
     def is_sequence(self, resource_identifier):
-        raise AccessorUnsupportedOperationError(
-            "is_sequence", resource_identifier=resource_identifier)
-
-    def get_container(self, resource_identifier):
-        raise AccessorUnsupportedOperationError(
-            "get_container", resource_identifier=resource_identifier)
-
-    def remove_container(self, resource_identifier):
-        """Containers hold no data on the server: nothing to remove."""
+        raise NotImplementedError()
 
     def get_url(self, resource_identifier):
         """URL that downloads the data of *resource_identifier*."""
@@ -271,5 +319,5 @@ class ServerAccessor(Accessor):
         return self._url("thumbnail", resource_identifier, quote=False, size=size)
 
 
-#: Name kept for code written against older releases.
+#: The official client's name of the accessor.
 _ServerAccessor = ServerAccessor

@@ -11,11 +11,13 @@ class AssetVersion(ftrack_api.entity.base.Entity):
 
         *path*, *data* and *location* are as for
         :meth:`ftrack_api.session.Session.create_component`; the component's
-        version is set to this version.
+        version is always this version (``version`` and ``version_id`` in
+        *data* are replaced).
         """
         data = dict(data or {})
-        if "version_id" not in data:
-            data.setdefault("version", self)
+        # The component always belongs to this version, whatever *data* says.
+        data.pop("version_id", None)
+        data["version"] = self
         return self.session.create_component(path, data=data, location=location)
 
     def encode_media(self, media, keep_original="auto"):

@@ -2,6 +2,7 @@
 
 import abc
 import collections.abc
+import functools
 import logging
 
 import ftrack_api.attribute
@@ -79,6 +80,11 @@ class Entity(
             self._reconstruct(data)
         else:
             self._construct(data)
+
+    @functools.cached_property
+    def logger(self):
+        """Return the logger of this entity, named after its class."""
+        return logging.getLogger(__name__ + "." + type(self).__name__)
 
     def _attribute_for_data(self, attributes, key):
         """The attribute *key* of incoming data names, or None (logged) when there is none."""

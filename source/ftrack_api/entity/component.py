@@ -23,12 +23,13 @@ class CreateThumbnailMixin(object):
         """Upload the image at *path* to the server and make it this entity's thumbnail.
 
         The component is made with *data* (named ``thumbnail`` unless *data*
-        names it) in the ``ftrack.server`` location. Commits; returns the
-        component.
+        gives a non-empty name) in the ``ftrack.server`` location. Commits;
+        returns the component.
         """
         session = self.session
         data = dict(data or {})
-        data.setdefault("name", "thumbnail")
+        if not data.get("name"):
+            data["name"] = "thumbnail"
         server_location = session.get("Location", ftrack_api.symbol.SERVER_LOCATION_ID)
         component = session.create_component(path, data=data, location=server_location)
         self["thumbnail_id"] = component["id"]

@@ -266,6 +266,22 @@ memoise_session = ftrack_api.cache.memoise_decorator(
 )
 
 
+def _get_custom_attribute_configurations(session):
+    """Return the custom attribute configurations of *session*'s server.
+
+    Their key, project, entity type, object type and hierarchical flag are
+    loaded; the list is kept for the session's life.
+    """
+    return session._custom_attribute_configuration_records()
+
+
+def _get_entity_configurations(entity):
+    """Return the custom attribute configurations that apply to *entity*."""
+    session = entity.session
+    details = session._custom_attribute_owner_details(entity)
+    return session._custom_attribute_candidates(None, *details)
+
+
 def _create_metadata(proxy, data):
     """Create a Metadata entity owned by the entity of *proxy*."""
     owner = proxy.collection.entity

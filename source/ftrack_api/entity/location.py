@@ -6,9 +6,18 @@ an optional *resource_identifier_transformer* and a *priority* (lower is
 preferred when picking locations). Registrations are ``ComponentLocation``
 rows on the server, except for memory locations which keep them in the
 session.
+
+Subclasses and mixins customise locations through the same private methods
+as in the official client: :meth:`Location._get_context`,
+:meth:`Location._add_data`, :meth:`Location._remove_data`,
+:meth:`Location._register_component_in_location` (and its plural),
+:meth:`Location._deregister_component_in_location` and
+:meth:`Location._get_resource_identifiers`.
 """
 
 import collections.abc
+import contextlib
+import threading
 
 import ftrack_api.entity.base
 import ftrack_api.event.base
@@ -52,15 +61,6 @@ def _with_members(components, sources, members_first=False):
     return pairs
 
 
-def _kind(component):
-    """``'sequence'``, ``'container'`` or ``'file'``: how the data of *component* is laid out."""
-    if component.entity_type == "SequenceComponent":
-        return "sequence"
-    if component.entity_type == "ContainerComponent":
-        return "container"
-    return "file"
-
-
 def _component_location_entities(session, component_ids, location_id=None):
     """``ComponentLocation`` entities of *component_ids*, in *location_id* only when given."""
     ids = sorted(set(str(identifier) for identifier in component_ids))
@@ -82,6 +82,72 @@ def _component_locations(session, component_ids):
         rows.setdefault(row["component_id"], {})[row["location_id"]] = row[
             "resource_identifier"]
     return rows
+
+
+# Resource identifiers looked up in batches for the duration of one add or
+# remove, so that the per-component seams (_get_context, _add_data,
+# _remove_data) need not ask the server once per component. Kept per thread.
+_KNOWN = threading.local()
+
+
+@contextlib.contextmanager
+def _batch_lookups():
+    """Within the block, :func:`_remember` and :func:`_resource_identifier` share answers."""
+    previous = getattr(_KNOWN, "identifiers", None)
+    _KNOWN.identifiers = {}
+    try:
+        yield
+    finally:
+        _KNOWN.identifiers = previous
+
+
+def _remember(location, components):
+    """Look up the identifiers of *components* in *location* at once, for this block.
+
+    Components not in *location* are left out; nothing is raised.
+    """
+    known = getattr(_KNOWN, "identifiers", None)
+    if known is None or not isinstance(location, Location) or not components:
+        return
+    components = list(components)
+    for _ in range(2):
+        try:
+            identifiers = location.get_resource_identifiers(components)
+        except ftrack_api.exception.ComponentNotInLocationError as error:
+            missing = set(id(component) for component in error.details.get("components") or [])
+            components = [component for component in components if id(component) not in missing]
+            if not components:
+                return
+            continue
+        if len(identifiers) == len(components):
+            for component, identifier in zip(components, identifiers):
+                known[(id(location), component["id"])] = identifier
+        return
+
+
+def _resource_identifier(location, component):
+    """``location.get_resource_identifier(component)``, answered from a batch when possible."""
+    known = getattr(_KNOWN, "identifiers", None)
+    if known:
+        key = (id(location), component["id"])
+        if key in known:
+            return known[key]
+    return location.get_resource_identifier(component)
+
+
+class _NoAccessorError(ftrack_api.exception.LocationError,
+                       ftrack_api.exception.AccessorUnsupportedOperationError):
+    """A location without accessor was asked for paths or URLs.
+
+    Both a :exc:`~ftrack_api.exception.LocationError` and an unsupported
+    accessor operation, so either can be caught.
+    """
+
+    default_message = "No accessor defined for location {location}."
+
+    def __init__(self, location, operation):
+        ftrack_api.exception.AccessorUnsupportedOperationError.__init__(
+            self, operation, details=dict(location=location))
 
 
 class Location(ftrack_api.entity.base.Entity):
@@ -118,121 +184,151 @@ class Location(ftrack_api.entity.base.Entity):
     def add_components(self, components, sources, recursive=True, _depth=0):
         """Add *components*, each from the matching entry of *sources*.
 
-        *sources* is one location for all components or a list with one
-        location per component. With *recursive*, the members of container
-        components are added too. Nothing is registered unless every
-        transfer succeeded; the error's ``transferred`` detail lists data
-        that was written and may need cleaning up. Commits.
+        *sources* is one source for all components or a sequence with one
+        source per component (a source is a location, or a file path for the
+        origin location). With *recursive*, the members of container
+        components are added too, before their container. Raise
+        :exc:`ValueError` when the number of sources does not fit,
+        :class:`~ftrack_api.exception.LocationError` when no structure is
+        configured and
+        :class:`~ftrack_api.exception.ComponentInLocationError`, before
+        anything is done, when some component is already here.
+
+        Nothing is registered unless every transfer succeeded: a failure
+        raises :class:`~ftrack_api.exception.LocationError` whose
+        ``transferred`` detail lists the ``(component, resource identifier)``
+        pairs whose data was written and may need cleaning up. Commits.
         """
+        if isinstance(sources, str) or not isinstance(sources, collections.abc.Sequence):
+            sources = [sources]
+        sources = list(sources)
         components = list(components)
-        if isinstance(sources, (list, tuple)):
-            if len(sources) != len(components):
-                raise ValueError(
-                    "Got {0} sources for {1} components.".format(len(sources), len(components)))
-            sources = list(sources)
-        else:
-            sources = [sources] * len(components)
-        if not components:
-            return
+        if len(sources) not in (1, len(components)):
+            raise ValueError(
+                "sources must be either a single source or a sequence of sources with "
+                "indexes corresponding to passed components.")
 
-        pairs = _with_members(components, sources) if recursive else list(zip(components, sources))
-        components = [component for component, _ in pairs]
-        sources = [source for _, source in pairs]
-
-        present = self._present_component_ids([component["id"] for component in components])
-        already = [component for component in components if component["id"] in present]
-        if already:
-            raise ftrack_api.exception.ComponentInLocationError(already, self)
-
-        if self.structure is NOT_SET:
+        if not self.structure:
             raise ftrack_api.exception.LocationError(
                 "No structure defined for location {location}.", details=dict(location=self))
 
-        contexts = self._source_contexts(components, sources)
-        identifiers = [self.structure.get_resource_identifier(component, context)
-                       for component, context in zip(components, contexts)]
+        if not components:
+            return
 
+        if len(sources) != len(components):
+            sources = sources * len(components)
+        if recursive:
+            pairs = _with_members(components, sources, members_first=True)
+        else:
+            pairs = list(zip(components, sources))
+
+        present = self._ids_present([component for component, _ in pairs])
+        existing = [component for component, _ in pairs if component["id"] in present]
+        if existing:
+            raise ftrack_api.exception.ComponentInLocationError(existing, self)
+
+        indent = "    " * (_depth + 1)
         transferred = []
-        if self._manages_data():
-            self._check_targets_free(components, identifiers)
-            for component, source, context, identifier in zip(
-                    components, sources, contexts, identifiers):
+        with _batch_lookups():
+            by_source = collections.OrderedDict()
+            for component, source in pairs:
+                by_source.setdefault(id(source), (source, []))[1].append(component)
+            for source, source_components in by_source.values():
+                _remember(source, source_components)
+
+            for component, source in pairs:
                 try:
-                    self._add_data(component, identifier, source, context)
+                    context = self._get_context(component, source)
+                    resource_identifier = self.structure.get_resource_identifier(
+                        component, context)
+                    self._add_data(component, resource_identifier, source)
                 except Exception as error:
                     raise ftrack_api.exception.LocationError(
-                        "Failed to transfer data of component {component} to location "
-                        "{location}: {error}",
-                        details=dict(component=component, location=self, error=error,
-                                     transferred=transferred))
-                transferred.append((component, identifier))
+                        "Failed to transfer component {component} data to location "
+                        "{location} due to error:\n{indent}{error}\n{indent}"
+                        "Transferred component data that may require cleanup: "
+                        "{transferred}",
+                        details=dict(indent=indent, component=component, location=self,
+                                     error=error, transferred=transferred))
+                transferred.append((component, resource_identifier))
 
+        registered = []
+        identifiers = []
         try:
-            self._register_components_in_location(components, identifiers, contexts)
+            transformer = self.resource_identifier_transformer
+            for component, resource_identifier in transferred:
+                if transformer:
+                    resource_identifier = transformer.encode(
+                        resource_identifier, context={"component": component})
+                registered.append(component)
+                identifiers.append(resource_identifier)
+            self._register_components_in_location(registered, identifiers)
         except Exception as error:
             raise ftrack_api.exception.LocationError(
-                "Failed to register components with location {location}: {error}",
-                details=dict(location=self, error=error, transferred=transferred))
+                "Failed to register components with location {location} due to "
+                "error:\n{indent}{error}\n{indent}Transferred component data that may "
+                "require cleanup: {transferred}",
+                details=dict(indent=indent, location=self, error=error,
+                             transferred=transferred))
 
-        for component in components:
+        for component in registered:
             self._publish_event(ftrack_api.symbol.COMPONENT_ADDED_TO_LOCATION_TOPIC, component)
 
-    def _manages_data(self):
-        """Whether adding and removing components transfers data."""
-        if self.accessor is NOT_SET:
-            raise ftrack_api.exception.LocationError(
-                "No accessor defined for location {location}.", details=dict(location=self))
-        return True
+    def _get_context(self, component, source):
+        """Return the structure context for adding *component* from *source*.
 
-    def _source_contexts(self, components, sources):
-        """Structure contexts telling where each component's data comes from."""
-        by_source = collections.OrderedDict()
-        for index, source in enumerate(sources):
-            by_source.setdefault(id(source), (source, []))[1].append(index)
-        contexts = [None] * len(components)
-        for source, indexes in by_source.values():
-            identifiers = source.get_resource_identifiers([components[i] for i in indexes])
-            for index, identifier in zip(indexes, identifiers):
-                contexts[index] = {"source_resource_identifier": identifier,
-                                   "source_location": source}
-        return contexts
-
-    def _check_targets_free(self, components, identifiers):
-        for component, identifier in zip(components, identifiers):
-            if _kind(component) != "file":
-                continue
-            try:
-                exists = self.accessor.exists(identifier)
-            except ftrack_api.exception.AccessorError as error:
-                raise ftrack_api.exception.LocationError(
-                    "Cannot add component {component} to location {location}: {error}",
-                    details=dict(component=component, location=self, error=error,
-                                 resource_identifier=identifier))
-            if exists:
-                raise ftrack_api.exception.LocationError(
-                    "Cannot add component {component} to location {location}: data already "
-                    "exists at {resource_identifier}.",
-                    details=dict(component=component, location=self,
-                                 resource_identifier=identifier))
-
-    def _add_data(self, component, resource_identifier, source, context):
-        """Copy the data of *component* from *source* to *resource_identifier*.
-
-        A sequence has no data of its own (its members have); a container is
-        made as an (empty) container of the accessor.
+        ``{'source_resource_identifier': identifier}`` when *source* holds
+        the component, else an empty mapping.
         """
-        kind = _kind(component)
-        if kind == "sequence":
-            return
-        if kind == "container":
-            self.accessor.make_container(resource_identifier)
-            return
-        if source.accessor is NOT_SET:
+        context = {}
+        if source:
+            try:
+                identifier = _resource_identifier(source, component)
+            except ftrack_api.exception.ComponentNotInLocationError:
+                pass
+            else:
+                context["source_resource_identifier"] = identifier
+        return context
+
+    def _add_data(self, component, resource_identifier, source):
+        """Copy the data of *component* from *source* to *resource_identifier* here.
+
+        A container is made as a container of the accessor; a sequence has
+        no data of its own (its members do). For a file the containing
+        container is made first, and existing data at the target is never
+        overwritten (:class:`~ftrack_api.exception.LocationError`). Data
+        partly written when the copy fails is removed again.
+        """
+        self.logger.debug(L("Adding data of component {0!r} from {1!r} to {2!r} at {3!r}.",
+                            component, source, self, resource_identifier))
+        if not source.accessor:
             raise ftrack_api.exception.LocationError(
-                "Source location {location} has no accessor to read data with.",
+                "No accessor defined for source location {location}.",
                 details=dict(location=source))
-        source_identifier = context["source_resource_identifier"]
-        reader = source.accessor.open(source_identifier, "rb")
+        if not self.accessor:
+            raise ftrack_api.exception.LocationError(
+                "No accessor defined for target location {location}.",
+                details=dict(location=self))
+
+        if "members" in component.keys():
+            if component.entity_type != "SequenceComponent":
+                self.accessor.make_container(resource_identifier)
+            return
+
+        try:
+            container = self.accessor.get_container(resource_identifier)
+        except ftrack_api.exception.AccessorParentResourceNotFoundError:
+            pass  # Nothing to make: the data sits at the top.
+        else:
+            self.accessor.make_container(container)
+
+        if self.accessor.exists(resource_identifier):
+            raise ftrack_api.exception.LocationError(
+                "Cannot add component as data already exists and overwriting could "
+                "result in data loss. Computed target resource identifier was: "
+                "{0}".format(resource_identifier))
+
+        reader = source.accessor.open(_resource_identifier(source, component), "rb")
         try:
             writer = self.accessor.open(resource_identifier, "wb")
             try:
@@ -260,18 +356,23 @@ class Location(ftrack_api.entity.base.Entity):
             if self.accessor.exists(resource_identifier):
                 self.accessor.remove(resource_identifier)
         except Exception:
-            self.session.logger.debug(
-                L("Could not clean up partial data at {0!r}.", resource_identifier))
+            self.logger.debug(L("Could not clean up partial data at {0!r}.", resource_identifier))
 
-    def _register_components_in_location(self, components, resource_identifiers, contexts=None):
-        """Create ``ComponentLocation`` rows for *components* and commit them."""
+    def _register_component_in_location(self, component, resource_identifier):
+        """Register *component* here under *resource_identifier*."""
+        return self._register_components_in_location([component], [resource_identifier])
+
+    def _register_components_in_location(self, components, resource_identifiers):
+        """Create ``ComponentLocation`` rows for *components* and commit them.
+
+        *resource_identifiers* are stored as they are (already encoded by the
+        transformer) and align with *components*. When the commit fails the
+        rows are dropped from the session again.
+        """
         session = self.session
-        transformer = self.resource_identifier_transformer
         created = []
         try:
             for component, identifier in zip(components, resource_identifiers):
-                if transformer is not NOT_SET:
-                    identifier = transformer.encode(identifier, context={"component": component})
                 created.append(session.create("ComponentLocation", {
                     "component": component, "location": self,
                     "resource_identifier": identifier}))
@@ -289,39 +390,80 @@ class Location(ftrack_api.entity.base.Entity):
     def remove_components(self, components, recursive=True):
         """Remove *components* from this location, deleting managed data. Commits.
 
-        Raise :class:`~ftrack_api.exception.ComponentNotInLocationError`
-        when one of *components* is not in this location.
+        Raise :class:`~ftrack_api.exception.ComponentNotInLocationError`,
+        before anything is done, when one of *components* is not here. With
+        *recursive* the members found here are removed first. A component
+        whose data could not be removed stays registered; those removed
+        before it are deregistered.
         """
         components = list(components)
+        if not components:
+            return
+        self.get_resource_identifiers(components)
         if recursive:
-            # Raise for missing components before looking at their members.
-            self.get_resource_identifiers(components)
-            pairs = _with_members(components, [None] * len(components), members_first=True)
-            candidates = [component for component, _ in pairs]
-            present = self._present_component_ids([c["id"] for c in candidates])
+            candidates = [component for component, _ in _with_members(
+                components, [None] * len(components), members_first=True)]
+            present = self._ids_present(candidates)
             top = set(component["id"] for component in components)
-            components = [c for c in candidates if c["id"] in present or c["id"] in top]
-        identifiers = self.get_resource_identifiers(components)
+            components = [component for component in candidates
+                          if component["id"] in present or component["id"] in top]
 
-        if self._manages_data():
-            for component, identifier in zip(components, identifiers):
-                self._remove_data(component, identifier)
+        removed = []
+        try:
+            with _batch_lookups():
+                _remember(self, components)
+                for component in components:
+                    self._remove_data(component)
+                    removed.append(component)
+        except BaseException:
+            if removed:
+                try:
+                    self._deregister_components_in_location(removed)
+                except Exception:
+                    self.logger.warning(L("Could not deregister {0} components whose data "
+                                          "was removed from {1}.", len(removed), self),
+                                        exc_info=True)
+            raise
+        self._deregister_components_in_location(removed)
 
-        self._deregister_components_in_location(components)
-        for component in components:
-            self._publish_event(ftrack_api.symbol.COMPONENT_REMOVED_FROM_LOCATION_TOPIC, component)
+        for component in removed:
+            self._publish_event(
+                ftrack_api.symbol.COMPONENT_REMOVED_FROM_LOCATION_TOPIC, component)
 
-    def _remove_data(self, component, resource_identifier):
-        kind = _kind(component)
-        if kind == "sequence":
-            return
-        if kind == "container":
-            self.accessor.remove_container(resource_identifier)
-            return
-        self.accessor.remove(resource_identifier)
+    def _remove_data(self, component):
+        """Delete the data of *component* here with the accessor.
+
+        Data missing for a sequence is fine: a sequence has none of its own.
+        """
+        if not self.accessor:
+            raise ftrack_api.exception.LocationError(
+                "No accessor defined for location {location}.", details=dict(location=self))
+        try:
+            self.accessor.remove(_resource_identifier(self, component))
+        except ftrack_api.exception.AccessorResourceNotFoundError:
+            if component.entity_type != "SequenceComponent":
+                raise
+
+    def _deregister_component_in_location(self, component):
+        """Delete the registration of *component* here and commit."""
+        self._delete_registrations([component])
 
     def _deregister_components_in_location(self, components):
-        """Delete the ``ComponentLocation`` rows of *components* here and commit."""
+        """Delete the registrations of *components* here, committing once.
+
+        A subclass that only overrides :meth:`_deregister_component_in_location`
+        has it called for each component instead.
+        """
+        components = list(components)
+        overridden = (type(self)._deregister_component_in_location
+                      is not Location._deregister_component_in_location)
+        if overridden:
+            for component in components:
+                self._deregister_component_in_location(component)
+            return
+        self._delete_registrations(components)
+
+    def _delete_registrations(self, components):
         session = self.session
         rows = _component_location_entities(
             session, [component["id"] for component in components], self["id"])
@@ -335,6 +477,16 @@ class Location(ftrack_api.entity.base.Entity):
             raise
 
     # Looking up ------------------------------------------------------------
+    def _ids_present(self, components):
+        """Ids of those *components* that are registered here."""
+        ids = set(component["id"] for component in components)
+        try:
+            self.get_resource_identifiers(components)
+        except ftrack_api.exception.ComponentNotInLocationError as error:
+            missing = error.details.get("components") or []
+            return ids - set(component["id"] for component in missing)
+        return ids
+
     def _present_component_ids(self, component_ids, rows=None):
         """The ids among *component_ids* registered in this location.
 
@@ -350,14 +502,19 @@ class Location(ftrack_api.entity.base.Entity):
         return self._present_component_ids(component_ids, rows=rows)
 
     def _get_resource_identifiers(self, components):
-        """Stored resource identifiers of *components*, in order."""
+        """Stored (still encoded) resource identifiers of *components*, in order.
+
+        Raise :class:`~ftrack_api.exception.ComponentNotInLocationError` for
+        the components not registered here.
+        """
         ids = [str(component["id"]) for component in components]
-        rows = _component_locations(self.session, ids)
-        location_id = self["id"]
-        missing = [c for c, i in zip(components, ids) if location_id not in rows.get(i, {})]
+        stored = {}
+        for row in _component_location_entities(self.session, ids, self["id"]):
+            stored[row["component_id"]] = row["resource_identifier"]
+        missing = [component for component, i in zip(components, ids) if i not in stored]
         if missing:
             raise ftrack_api.exception.ComponentNotInLocationError(missing, self)
-        return [rows[i][location_id] for i in ids]
+        return [stored[i] for i in ids]
 
     def get_resource_identifier(self, component):
         """Return the resource identifier of *component* in this location.
@@ -372,7 +529,7 @@ class Location(ftrack_api.entity.base.Entity):
         components = list(components)
         identifiers = self._get_resource_identifiers(components)
         transformer = self.resource_identifier_transformer
-        if transformer is NOT_SET:
+        if not transformer:
             return identifiers
         return [transformer.decode(identifier, context={"component": component})
                 for component, identifier in zip(components, identifiers)]
@@ -392,9 +549,9 @@ class Location(ftrack_api.entity.base.Entity):
 
     def get_filesystem_paths(self, components):
         """Return the filesystem paths of *components*, in order."""
+        identifiers = self.get_resource_identifiers(components)
         accessor = self._configured_accessor("get_filesystem_path")
-        return [accessor.get_filesystem_path(identifier)
-                for identifier in self.get_resource_identifiers(components)]
+        return [accessor.get_filesystem_path(identifier) for identifier in identifiers]
 
     def get_url(self, component):
         """Return a URL to the data of *component*.
@@ -402,13 +559,13 @@ class Location(ftrack_api.entity.base.Entity):
         Raise :class:`~ftrack_api.exception.AccessorUnsupportedOperationError`
         when the accessor cannot make URLs.
         """
-        accessor = self._configured_accessor("get_url")
-        return accessor.get_url(self.get_resource_identifier(component))
+        identifier = self.get_resource_identifier(component)
+        return self._configured_accessor("get_url").get_url(identifier)
 
     def _configured_accessor(self, operation):
-        if self.accessor is NOT_SET:
-            raise ftrack_api.exception.AccessorUnsupportedOperationError(
-                operation, details=dict(location=self))
+        """The accessor, or an error that is a LocationError and an unsupported operation."""
+        if not self.accessor:
+            raise _NoAccessorError(self, operation)
         return self.accessor
 
     def _publish_event(self, topic, component):
@@ -424,45 +581,68 @@ class MemoryLocationMixin(ftrack_api.entity.base._EntityBase, collections.abc.Mu
     """Keep registrations in the session's memory instead of on the server."""
 
     @property
-    def _memory_registry(self):
-        registry = self.__dict__.get("_memory_location_registry")
-        if registry is None:
-            registry = self.__dict__["_memory_location_registry"] = {}
-        return registry
+    def _cache(self):
+        """``{component id: resource identifier}`` of the components registered here."""
+        cache = self.__dict__.get("_memory_location_cache")
+        if cache is None:
+            cache = self.__dict__["_memory_location_cache"] = {}
+        return cache
 
-    def _register_components_in_location(self, components, resource_identifiers, contexts=None):
+    @property
+    def _memory_registry(self):
+        """Same as :attr:`_cache` (name kept for earlier code)."""
+        return self._cache
+
+    def _register_component_in_location(self, component, resource_identifier):
+        self._cache[component["id"]] = resource_identifier
+
+    def _register_components_in_location(self, components, resource_identifiers):
         for component, identifier in zip(components, resource_identifiers):
-            self._memory_registry[str(component["id"])] = identifier
+            self._register_component_in_location(component, identifier)
+
+    def _deregister_component_in_location(self, component):
+        self._cache.pop(component["id"], None)
 
     def _deregister_components_in_location(self, components):
-        for component in components:
-            self._memory_registry.pop(str(component["id"]), None)
+        for component in list(components):
+            self._deregister_component_in_location(component)
 
     def _present_component_ids(self, component_ids, rows=None):
-        registry = self._memory_registry
-        return set(i for i in component_ids if str(i) in registry)
+        cache = self._cache
+        return set(i for i in component_ids if cache.get(i) is not None)
 
     def _get_resource_identifiers(self, components):
-        registry = self._memory_registry
-        missing = [c for c in components if str(c["id"]) not in registry]
+        cache = self._cache
+        identifiers = [cache.get(component["id"]) for component in components]
+        missing = [component for component, identifier in zip(components, identifiers)
+                   if identifier is None]
         if missing:
             raise ftrack_api.exception.ComponentNotInLocationError(missing, self)
-        return [registry[str(c["id"])] for c in components]
+        return identifiers
 
 
 class UnmanagedLocationMixin(ftrack_api.entity.base._EntityBase, collections.abc.MutableMapping,
                              metaclass=ftrack_api.entity.base.DynamicEntityTypeMetaclass):
     """Register components where their data already is; never transfer or delete data."""
 
-    def _manages_data(self):
-        return False
+    def _add_data(self, component, resource_identifier, source):
+        """Nothing to copy: the data stays where it is."""
+        return
+
+    def _remove_data(self, component):
+        """Nothing to delete: the data is not managed here."""
+        return
 
 
 class OriginLocationMixin(MemoryLocationMixin, UnmanagedLocationMixin):
     """The in-memory origin of new data: sources are file paths, not locations."""
 
-    def _source_contexts(self, components, sources):
-        return [{"source_resource_identifier": source} for source in sources]
+    def _get_context(self, component, source):
+        """The source is the path of the data itself."""
+        context = {}
+        if source:
+            context["source_resource_identifier"] = source
+        return context
 
     def _available_component_ids(self, component_ids, rows=None):
         # The origin only stages new data for a transfer; like the official
@@ -480,9 +660,11 @@ class ServerLocationMixin(ftrack_api.entity.base._EntityBase, collections.abc.Mu
         Raise :class:`~ftrack_api.exception.AccessorUnsupportedOperationError`
         when the accessor cannot make thumbnail URLs.
         """
+        identifier = self.get_resource_identifier(component)
         accessor = self._configured_accessor("get_thumbnail_url")
         make_url = getattr(accessor, "get_thumbnail_url", None)
         if make_url is None:
             raise ftrack_api.exception.AccessorUnsupportedOperationError(
-                "get_thumbnail_url", details=dict(location=self))
-        return make_url(self.get_resource_identifier(component), size)
+                "get_thumbnail_url", resource_identifier=identifier,
+                details=dict(location=self))
+        return make_url(identifier, size)

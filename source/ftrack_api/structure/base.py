@@ -7,28 +7,22 @@ class Structure(metaclass=abc.ABCMeta):
     """Decide the resource identifier under which a location stores an entity."""
 
     def __init__(self, prefix=""):
-        """*prefix* is put in front of every identifier this structure makes."""
-        super(Structure, self).__init__()
+        """*prefix* is put in front of the identifiers of structures that use one."""
         self.prefix = prefix
         self.path_separator = "/"
+        super(Structure, self).__init__()
 
     @abc.abstractmethod
     def get_resource_identifier(self, entity, context=None):
         """Return the resource identifier for *entity*; *context* may add information."""
 
-    def _join(self, *parts):
-        """Join non-empty *parts* with the separator, after the prefix."""
-        parts = [str(part) for part in (self.prefix,) + parts if part not in (None, "")]
-        return self.path_separator.join(parts)
+    def _get_sequence_expression(self, sequence):
+        """Return the printf style frame expression of the *sequence* component.
 
-    @staticmethod
-    def _file_type(component):
-        file_type = component.get("file_type") or ""
-        return file_type if not file_type or file_type.startswith(".") else "." + file_type
-
-    @staticmethod
-    def _padded(value, padding):
-        try:
-            return "{0:0{1}d}".format(int(value), int(padding or 0))
-        except (TypeError, ValueError):
-            return str(value)
+        A sequence with a padding of 4 gives ``%04d``; one without padding
+        (0 or None) gives ``%d``.
+        """
+        padding = sequence["padding"]
+        if not padding:
+            return "%d"
+        return "%0{0}d".format(padding)

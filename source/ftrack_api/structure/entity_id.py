@@ -4,11 +4,12 @@ import ftrack_api.structure.base
 
 
 class EntityIdStructure(ftrack_api.structure.base.Structure):
-    """Use the entity's id as its resource identifier (after the prefix).
+    """Use the entity's id, unchanged, as its resource identifier.
 
-    The ``ftrack.server`` location stores each component under its id.
+    The ``ftrack.server`` location stores each component under its id. Like
+    the official client, the structure's prefix is not used.
     """
 
     def get_resource_identifier(self, entity, context=None):
-        """Return ``prefix/<id>``, or just the id without a prefix."""
-        return self._join(entity["id"])
+        """Return ``entity['id']``."""
+        return entity["id"]

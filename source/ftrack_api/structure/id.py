@@ -1,38 +1,59 @@
 """Identifiers made from the component id, chunked into folders."""
 
-import ftrack_api.exception
 import ftrack_api.structure.base
+import ftrack_api.symbol
+
+
+def _text(value):
+    """*value*, or an empty string when it is unset (None or NOT_SET)."""
+    if value is None or value is ftrack_api.symbol.NOT_SET:
+        return ""
+    return value
 
 
 class IdStructure(ftrack_api.structure.base.Structure):
     """Place components by id: ``prefix/1/2/3/4/56789.exr``.
 
     The first four characters of the id become four nested folders, so no
-    folder holds millions of entries. Members of a container live inside
-    their container's folder (named by id), members of a sequence are named
-    ``file.<index>`` with the sequence's padding.
+    folder holds millions of entries, and the rest of the id (plus the file
+    type) names the file. A container is the folder named by its id; its
+    members are stored inside it under their own id. A sequence is
+    ``<folder>/file.%04d.exr`` (its padding) and its members are
+    ``<folder>/file.<member name>.exr``, the member's name being its frame.
+
+    Only file, sequence and container components are supported; anything
+    else raises :exc:`NotImplementedError`.
     """
 
     def get_resource_identifier(self, entity, context=None):
-        if not entity.entity_type.endswith("Component"):
-            raise ftrack_api.exception.StructureError(
-                "IdStructure only supports components, not {0}.".format(entity.entity_type))
-        container = entity.get("container") if "container" in entity.keys() else None
-        if container:
-            parent = self._id_path(container)
-            if container.entity_type == "SequenceComponent":
-                name = "file." + self._padded(entity["name"], container.get("padding"))
-            else:
-                name = entity["id"]
-            return self._join(parent, name + self._file_type(entity))
-        path = self._id_path(entity)
-        if entity.entity_type == "SequenceComponent":
-            padding = entity.get("padding") or 0
-            return self._join(path, "file.%0{0}d{1}".format(int(padding), self._file_type(entity)))
-        if entity.entity_type == "ContainerComponent":
-            return self._join(path)
-        return self._join(path) + self._file_type(entity)
+        entity_type = entity.entity_type
+        if entity_type == "FileComponent":
+            parts = self._file_parts(entity)
+        elif entity_type == "SequenceComponent":
+            name = "file." + self._get_sequence_expression(entity) + _text(entity["file_type"])
+            parts = self._id_parts(entity) + [name]
+        elif entity_type == "ContainerComponent":
+            parts = self._id_parts(entity)
+        else:
+            raise NotImplementedError(
+                "Cannot generate path for unsupported entity {0}".format(entity))
+        return self.path_separator.join(parts).strip("/")
 
-    def _id_path(self, component):
-        identifier = str(component["id"])
-        return "/".join(list(identifier[:4]) + [identifier[4:]])
+    def _id_parts(self, component):
+        """Prefix, four single-character folders and the rest of the id."""
+        identifier = component["id"]
+        return [self.prefix] + list(identifier[:4]) + [identifier[4:]]
+
+    def _file_parts(self, component):
+        file_type = _text(component["file_type"])
+        container = component["container"]
+        if not container:
+            parts = self._id_parts(component)
+            parts[-1] += file_type
+            return parts
+        container_path = self.get_resource_identifier(container)
+        if container.entity_type == "SequenceComponent":
+            # The member replaces the frame expression in the sequence's name.
+            folder = container_path.rpartition(self.path_separator)[0]
+            return [folder, "file.{0}{1}".format(component["name"], file_type)]
+        return [container_path, component["id"] + file_type]

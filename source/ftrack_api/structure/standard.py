@@ -5,73 +5,119 @@ import unicodedata
 
 import ftrack_api.exception
 import ftrack_api.structure.base
+import ftrack_api.symbol
 
-_ILLEGAL = re.compile(r"[^a-zA-Z0-9_.\-]")
+#: Characters kept by :meth:`StandardStructure.sanitise_for_filesystem`.
+_ILLEGAL = re.compile(r"[^\w.\-]")
+
+
+def _text(value):
+    """*value*, or an empty string when it is unset (None or NOT_SET)."""
+    if value is None or value is ftrack_api.symbol.NOT_SET:
+        return ""
+    return value
 
 
 class StandardStructure(ftrack_api.structure.base.Structure):
     """Lay components out by project, contexts, asset and version.
 
-    ``my_project/folder_a/folder_b/asset_name/v003`` then, by component kind:
-    a file ``foo.jpg``; a sequence ``foo.%04d.jpg`` and its members
-    ``foo.0042.jpg``; a container folder ``bar`` and its members
-    ``bar/baz.pdf``. Names are sanitised for filesystems.
+    The folder of a version is ``my_project/folder_a/folder_b/asset_name/v003``.
+    In it, by component kind: a file is ``foo.jpg`` (name and file type); a
+    sequence ``foo.%04d.jpg`` and its members ``foo.0042.jpg`` (the member's
+    name is its frame); a container the folder ``bar`` and its members
+    ``bar/baz.pdf``. Every part is passed through
+    :meth:`sanitise_for_filesystem`. Nested containers are not supported.
     """
 
     def __init__(self, project_versions_prefix=None, illegal_character_substitute="_"):
         """*project_versions_prefix* is inserted for versions published directly
-        under a project (``my_project/<prefix>/v001/foo.jpg``);
+        under a project (``my_project/<prefix>/asset/v001/foo.jpg``);
         *illegal_character_substitute* replaces characters awkward in paths
         (None keeps names unchanged)."""
         super(StandardStructure, self).__init__()
         self.project_versions_prefix = project_versions_prefix
         self.illegal_character_substitute = illegal_character_substitute
 
+    def _get_parts(self, entity):
+        """Return the sanitised folder names of the version *entity* belongs to.
+
+        Raise :exc:`~ftrack_api.exception.StructureError` unless *entity* is
+        attached to a committed version whose asset sits in a context.
+        """
+        session = entity.session
+        version = entity["version"]
+        if version is ftrack_api.symbol.NOT_SET and entity["version_id"]:
+            version = session.get("AssetVersion", entity["version_id"])
+
+        unset = version is None or version is ftrack_api.symbol.NOT_SET
+        link = None if unset or version in session.created else version["link"]
+        if not link:
+            raise ftrack_api.exception.StructureError(
+                "Component {0!r} must be attached to a committed version and a "
+                "committed asset with a parent context.".format(entity))
+
+        parts = [session.get("Project", link[0]["id"])["name"]]
+        contexts = [entry["name"] for entry in link[1:-1]]
+        if contexts:
+            parts.extend(contexts)
+        elif self.project_versions_prefix:
+            parts.append(self.project_versions_prefix)
+        parts.append(version["asset"]["name"])
+        parts.append(self._format_version(version["version"]))
+        return [self.sanitise_for_filesystem(part) for part in parts]
+
+    def _format_version(self, number):
+        """Return the folder name of version *number*: ``v003``."""
+        return "v{0:03d}".format(number)
+
     def sanitise_for_filesystem(self, value):
-        """Return *value* with spaces, non-ASCII and other awkward characters replaced."""
-        if self.illegal_character_substitute is None:
+        """Return *value* made safe and plain for filesystems.
+
+        Accents are dropped, other non-ASCII characters removed, anything but
+        letters, digits, ``_``, ``.`` and ``-`` replaced by the configured
+        substitute and the result lower-cased. Without a substitute (None)
+        *value* is returned unchanged.
+        """
+        substitute = self.illegal_character_substitute
+        if substitute is None:
             return value
-        text = unicodedata.normalize("NFKD", str(value)).encode("ascii", "ignore").decode("ascii")
-        return _ILLEGAL.sub(self.illegal_character_substitute, text)
+        plain = unicodedata.normalize("NFKD", str(value)).encode("ascii", "ignore").decode("ascii")
+        return _ILLEGAL.sub(substitute, plain).strip().lower()
 
     def get_resource_identifier(self, entity, context=None):
-        if not entity.entity_type.endswith("Component"):
-            raise ftrack_api.exception.StructureError(
-                "StandardStructure only supports components, not {0}.".format(entity.entity_type))
-        container = entity.get("container")
-        if container:
-            folder = self._version_path(container)
-            if container.entity_type == "SequenceComponent":
-                name = "{0}.{1}{2}".format(
-                    self.sanitise_for_filesystem(container["name"]),
-                    self._padded(entity["name"], container.get("padding")), self._file_type(container))
-                return self._join(folder, name)
-            return self._join(folder, self.sanitise_for_filesystem(container["name"]),
-                              self.sanitise_for_filesystem(entity["name"]) + self._file_type(entity))
-        folder = self._version_path(entity)
-        name = self.sanitise_for_filesystem(entity["name"])
-        if entity.entity_type == "SequenceComponent":
-            return self._join(folder, "{0}.%0{1}d{2}".format(
-                name, int(entity.get("padding") or 0), self._file_type(entity)))
-        if entity.entity_type == "ContainerComponent":
-            return self._join(folder, name)
-        return self._join(folder, name + self._file_type(entity))
+        """Return the identifier of the component *entity* (*context* is not used).
 
-    def _version_path(self, component):
-        version = component.get("version")
-        if not version:
-            raise ftrack_api.exception.StructureError(
-                "Component {0} is not attached to a committed version.".format(component["id"]))
-        asset = version.get("asset")
-        if not asset or not asset.get("parent"):
-            raise ftrack_api.exception.StructureError(
-                "Version {0} has no asset with a parent context.".format(version["id"]))
-        link = asset["parent"]["link"]
-        project = component.session.get("Project", link[0]["id"])
-        parts = [self.sanitise_for_filesystem(project["name"])]
-        parts.extend(self.sanitise_for_filesystem(entry["name"]) for entry in link[1:])
-        if len(link) == 1 and self.project_versions_prefix:
-            parts.append(self.project_versions_prefix)
-        parts.append(self.sanitise_for_filesystem(asset["name"]))
-        parts.append("v{0:03d}".format(int(version["version"])))
+        Raise :exc:`~ftrack_api.exception.StructureError` when the component
+        (or its container) is not attached to a committed version, and
+        :exc:`NotImplementedError` for entities that are not file, sequence or
+        container components.
+        """
+        entity_type = entity.entity_type
+        if entity_type == "FileComponent":
+            file_type = _text(entity["file_type"])
+            container = entity["container"]
+            if not container:
+                parts = self._get_parts(entity)
+                parts.append(self.sanitise_for_filesystem(entity["name"] + file_type))
+            elif container.entity_type == "SequenceComponent":
+                # A frame sits next to its sequence: foo.%04d.jpg -> foo.0042.jpg.
+                folder = self.get_resource_identifier(container).rpartition(
+                    self.path_separator)[0]
+                name = "{0}.{1}{2}".format(container["name"], entity["name"], file_type)
+                parts = [folder, self.sanitise_for_filesystem(name)]
+            else:
+                parts = [self.get_resource_identifier(container),
+                         self.sanitise_for_filesystem(entity["name"] + file_type)]
+        elif entity_type == "SequenceComponent":
+            parts = self._get_parts(entity)
+            parts.append("{0}.{1}{2}".format(
+                self.sanitise_for_filesystem(entity["name"]),
+                self._get_sequence_expression(entity),
+                self.sanitise_for_filesystem(_text(entity["file_type"]))))
+        elif entity_type == "ContainerComponent":
+            parts = self._get_parts(entity)
+            parts.append(self.sanitise_for_filesystem(entity["name"]))
+        else:
+            raise NotImplementedError(
+                "Cannot generate resource identifier for unsupported entity {0!r}".format(entity))
         return self.path_separator.join(parts)

@@ -88,8 +88,11 @@ def test_upload_download_url_and_remove(ftrack_session, tmp_path):
     location.remove_component(component)
     assert location.get_component_availability(component) == 0.0
     assert requests.get(url, timeout=30).status_code >= 400
-    with pytest.raises(ftrack_api.exception.AccessorOperationFailedError):
-        location.accessor.open(component["id"], "rb")
+    data = location.accessor.open(component["id"], "rb")  # data is only fetched when read
+    with pytest.raises(ftrack_api.exception.AccessorOperationFailedError,
+                       match="Failed to read data: 404"):
+        data.read()
+    data.close()
 
 
 def test_server_file_written_through_the_accessor(ftrack_session):
@@ -282,7 +285,7 @@ def test_interrupted_upload_leaves_no_component(ftrack_session, new_session, tmp
     assert len(opened) == 1
     assert requests.get(location.accessor._url("get", opened[0]), timeout=30).status_code == 404
     assert len(session.recorded_operations) == 0
-    assert not [entity for entity in session._identity_map.values()
+    assert not [entity for entity in session._local_cache.values()
                 if entity.entity_type == "FileComponent"]
     other = new_session()
     assert other.query('FileComponent where file_type is "{0}"'.format(extension)).all() == []
@@ -302,13 +305,14 @@ def test_server_refusing_identifier_with_dots(ftrack_session, tmp_path):
     with pytest.raises(ftrack_api.exception.LocationError):
         session.create_component(path, location=location)
     assert len(session.recorded_operations) == 0
-    assert not [entity for entity in session._identity_map.values()
+    assert not [entity for entity in session._local_cache.values()
                 if entity.entity_type == "FileComponent"]
     assert session.query('FileComponent where file_type is "{0}"'.format(extension)).all() == []
     accessor = ftrack_api.accessor.server.ServerAccessor(session)
-    with pytest.raises(ftrack_api.exception.AccessorOperationFailedError):
-        accessor.open("../../etc/passwd", "rb")
-    with pytest.raises(ftrack_api.exception.AccessorOperationFailedError):
+    with pytest.raises(ftrack_api.exception.AccessorOperationFailedError, match="400"):
+        accessor.open("../../etc/passwd", "rb").read()
+    with pytest.raises(ftrack_api.exception.AccessorOperationFailedError,
+                       match="Failed to remove file: 400"):
         accessor.remove("../x")
 
 
@@ -405,3 +409,42 @@ def test_we_download_what_the_official_client_publishes(new_session, ftrack_serv
     for frame in (7, 8):
         member = session.get("FileComponent", published["members"]["{0:04d}".format(frame)])
         assert download(session, member) == b"exr %d" % frame
+
+
+def test_empty_file_reaches_the_server(ftrack_session, new_session, tmp_path):
+    session = ftrack_session
+    path = write_file(tmp_path / "empty.txt", b"")
+    component = session.create_component(path, location=server_location(session))
+    assert component["size"] == 0
+    assert download(new_session(), component) == b""
+    response = requests.get(server_location(session).get_url(component), timeout=30)
+    assert response.status_code == 200 and response.content == b""
+
+
+def test_server_accessor_remove_deletes_the_data(ftrack_session):
+    session = ftrack_session
+    accessor = ftrack_api.accessor.server._ServerAccessor(session)
+    component = session.create("FileComponent", {"name": "removable", "file_type": ".bin"})
+    session.commit()
+    data = accessor.open(component["id"], "wb")
+    data.write(b"short lived")
+    data.close()
+    assert download(session, component) == b"short lived"
+    accessor.remove(component["id"])
+    assert requests.get(accessor.get_url(component["id"]), timeout=30).status_code == 404
+    data = accessor.open(component["id"], "rb")
+    with pytest.raises(ftrack_api.exception.AccessorOperationFailedError) as raised:
+        data.read()
+    assert "Failed to read data: 404" in str(raised.value)
+    assert session.api_key not in str(raised.value)
+    # Removing data that is not there is not an error.
+    accessor.remove(component["id"])
+
+
+def test_thumbnail_without_a_name_is_called_thumbnail(ftrack_session, version, tmp_path):
+    path = write_file(tmp_path / "unnamed.png", png_bytes(4, 4))
+    data = {"name": ""}
+    component = version.create_thumbnail(path, data=data)
+    assert component["name"] == "thumbnail"
+    assert data == {"name": ""}  # the caller's mapping is left alone
+    assert version["thumbnail_id"] == component["id"]

@@ -392,7 +392,7 @@ def test_ensure(ftrack_session, request_counter):
     user = ftrack_session.ensure("User", {"username": username})
     assert user["username"] == username
     assert request_counter.expressions()[0] == (
-        'select id from User where username is "{0}" offset 0 limit 2'.format(username)
+        'select id from User where username is "{0}" limit 2'.format(username)
     )
     assert len(ftrack_session.recorded_operations) == 0
 
@@ -425,7 +425,7 @@ def test_ensure_query_text(ftrack_session, request_counter):
         ftrack_session.rollback()
     assert request_counter.expressions()[0] == (
         'select id from Timelog where comment is "text" and duration is 10 and '
-        'start is "2024-01-02T03:04:05" and name is None offset 0 limit 2'
+        'start is "2024-01-02T03:04:05" and name is None limit 2'
     )
     ftrack_session.rollback()
 

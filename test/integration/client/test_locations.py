@@ -129,7 +129,9 @@ def test_unmanaged_registers_the_path_as_it_is(ftrack_session, tmp_path):
     assert [(row["location_id"], row["resource_identifier"]) for row in rows] == [
         (symbol.UNMANAGED_LOCATION_ID, path)]
     assert unmanaged.get_filesystem_path(component) == path
-    assert unmanaged.get_url(component) == "file://" + path
+    # Disk data has no URL (as with the official client).
+    with pytest.raises(ftrack_api.exception.AccessorUnsupportedOperationError):
+        unmanaged.get_url(component)
     assert component.get_availability([unmanaged]) == {symbol.UNMANAGED_LOCATION_ID: 100.0}
     assert session.pick_location(component) is unmanaged
     unmanaged.remove_component(component)
@@ -158,7 +160,8 @@ def test_disk_location_configured_by_plugin(disk_location, tmp_path):
     identifier = component["id"]
     assert target == os.path.join(prefix, *identifier[:4], identifier[4:] + ".abc")
     assert read_file(target) == read_file(path)
-    assert location.get_url(component) == "file://" + target
+    with pytest.raises(ftrack_api.exception.AccessorUnsupportedOperationError):
+        location.get_url(component)
     assert location.get_component_availability(component) == 100.0
     assert session.get_component_availability(component)[symbol.SERVER_LOCATION_ID] == 0.0
     assert session.pick_location(component) is location
@@ -263,7 +266,7 @@ def test_structure_escaping_prefix_is_refused(disk_location, tmp_path):
     assert isinstance(raised.value.details["error"], ftrack_api.exception.AccessorFilesystemPathError)
     assert not os.path.exists(os.path.join(os.path.dirname(prefix), "outside"))
     assert len(session.recorded_operations) == before
-    assert not [entity for entity in session._identity_map.values()
+    assert not [entity for entity in session._local_cache.values()
                 if entity.entity_type == "FileComponent" and entity._created]
 
 
@@ -297,7 +300,7 @@ def test_interrupted_transfer_leaves_no_component(disk_location, tmp_path):
     with pytest.raises(ftrack_api.exception.LocationError, match="disk went away"):
         session.create_component(path, location=location)
     assert len(session.recorded_operations) == 0
-    assert not [entity for entity in session._identity_map.values()
+    assert not [entity for entity in session._local_cache.values()
                 if entity.entity_type == "FileComponent"]
     assert not any(files for _, _, files in os.walk(prefix))
     assert origin._memory_registry == {}
@@ -472,3 +475,75 @@ def test_storage_scenario_configuration_form(ftrack_fresh_server, ftrack_schema_
         assert scenario["data"]["location_id"] == location["id"]
         assert location["label"] == "Central" and location.priority == 1
         assert location.accessor.prefix == str(tmp_path)
+
+
+def test_private_seams_against_the_server(disk_location, tmp_path):
+    session, location, prefix = disk_location
+    origin = session.get("Location", symbol.ORIGIN_LOCATION_ID)
+    path = write_file(tmp_path / "seam.txt", b"seam")
+    component = session.create_component(path, location=None)
+    assert location._get_context(component, origin) == {"source_resource_identifier": path}
+    assert location._get_context(component, location) == {}  # asked the server: not there
+
+    with pytest.raises(ValueError):
+        location.add_components([component], [])
+    accessor, structure = location.accessor, location.structure
+    location.structure = None
+    with pytest.raises(ftrack_api.exception.LocationError, match="No structure defined"):
+        location.add_components([], [])
+    location.structure = structure
+
+    location.accessor = None
+    with pytest.raises(ftrack_api.exception.LocationError) as raised:
+        location.add_component(component, origin)
+    assert "No accessor defined for target location" in str(raised.value)
+    assert rows_for(session, component) == []
+    assert not os.path.exists(prefix)
+    location.accessor = accessor
+
+    location.add_component(component, origin)
+    target = location.get_filesystem_path(component)
+    location.accessor = None
+    with pytest.raises(ftrack_api.exception.LocationError, match="No accessor defined for location"):
+        location.remove_component(component)
+    location.accessor = accessor
+    assert read_file(target) == b"seam"
+    assert location.get_component_availability(component) == 100.0
+
+    # The single-component deregistration removes the server's row.
+    location._deregister_component_in_location(component)
+    assert [row["location_id"] for row in rows_for(session, component)] == []
+    location._register_component_in_location(component, "registered/by/hand.txt")
+    assert location.get_resource_identifier(component) == "registered/by/hand.txt"
+
+
+def test_sequence_added_without_members(disk_location, tmp_path):
+    session, location, prefix = disk_location
+    for frame in (1, 2):
+        write_file(tmp_path / "nr" / "f.{0:04d}.exr".format(frame), b"f")
+    sequence = session.create_component(str(tmp_path / "nr" / "f.%04d.exr [1-2]"), location=None)
+    origin = session.get("Location", symbol.ORIGIN_LOCATION_ID)
+    location.add_component(sequence, origin, recursive=False)
+    assert location.get_component_availability(sequence) == 0.0
+    assert location.get_resource_identifier(sequence).endswith("file.%04d.exr")
+    assert not any(files for _, _, files in os.walk(prefix))
+    location.remove_component(sequence, recursive=False)
+    with pytest.raises(ftrack_api.exception.ComponentNotInLocationError):
+        location.get_resource_identifier(sequence)
+
+
+def test_unmanaged_location_registers_server_data_by_id(ftrack_session, tmp_path):
+    session = ftrack_session
+    server = session.get("Location", symbol.SERVER_LOCATION_ID)
+    component = session.create_component(write_file(tmp_path / "srv.bin", b"on server"),
+                                         location=server)
+    location = session.ensure("Location", {"name": unique_name("test.unmanaged")})
+    session.commit()
+    ftrack_api.mixin(location, ftrack_api.entity.location.UnmanagedLocationMixin)
+    location.accessor = ftrack_api.accessor.disk.DiskAccessor(prefix="")
+    location.structure = ftrack_api.structure.origin.OriginStructure()
+    location.add_component(component, server)
+    assert location.get_resource_identifier(component) == component["id"]
+    assert location.get_component_availability(component) == 100.0
+    location.remove_component(component)
+    assert server.get_component_availability(component) == 100.0

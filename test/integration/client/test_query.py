@@ -115,7 +115,7 @@ def test_first(ftrack_session, twelve_sequences, request_counter):
     first = ftrack_session.query(base).first()
     assert first is everything[0]
     assert request_counter.expressions()[0].endswith(
-        "where parent_id is {0} offset 0 limit 1".format(project["id"])
+        "where parent_id is {0} limit 1".format(project["id"])
     )
 
     assert ftrack_session.query(base + " offset 3").first() is everything[3]
@@ -139,7 +139,7 @@ def test_one(ftrack_session, twelve_sequences, request_counter):
     ).one()
     assert sequence["name"] == "seq_03"
     assert request_counter.expressions()[0].endswith(
-        'and name is "seq_03" offset 0 limit 2'
+        'and name is "seq_03" limit 2'
     )
 
     with pytest.raises(ftrack_api.exception.MultipleResultsFoundError):

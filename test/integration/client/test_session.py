@@ -166,14 +166,14 @@ def test_types(ftrack_session):
 
 
 class _RecordingSession(ftrack_api.Session):
-    """Session recording the actions it sends."""
+    """Session recording the actions it sends (every request passes ``call``)."""
 
-    def _call(self, data, *args, **kwargs):
+    def call(self, data):
         actions = getattr(self, "actions", None)
         if actions is None:
             actions = self.actions = []
         actions.extend(operation.get("action") for operation in data)
-        return super(_RecordingSession, self)._call(data, *args, **kwargs)
+        return super(_RecordingSession, self).call(data)
 
 
 def test_schema_cache(ftrack_server, tmp_path):
@@ -430,8 +430,12 @@ def test_created_modified_deleted(ftrack_session, new_user):
 
 def test_location_helpers_available(ftrack_session):
     assert ftrack_session.pick_location()["name"] == "ftrack.unmanaged"
-    with pytest.raises(OSError):
-        ftrack_session.create_component("/nonexistent/file.txt")
+    # A path that does not exist (yet) gives a component of size 0,
+    # registered where the path is recorded without transferring data.
+    component = ftrack_session.create_component("/nonexistent/file.txt")
+    assert component["size"] == 0
+    unmanaged = ftrack_session.pick_location()
+    assert unmanaged.get_resource_identifier(component) == "/nonexistent/file.txt"
 
 
 def test_merge_entity_of_other_session(ftrack_session, new_session):

@@ -44,19 +44,19 @@ class OfflineSession(ftrack_api.session.Session):
         self._auto_populate = False
         self._record_operations = True
         self._recorded_operations = ftrack_api.operation.Operations()
-        self._identity_map = {}
         self._custom_attribute_configurations_cache = None
         self.cache_key_maker = ftrack_api.cache.StringKeyMaker()
         self._memory_cache = ftrack_api.cache.MemoryCache()
         self.cache = ftrack_api.cache.LayeredCache([self._memory_cache])
         self._server_information = {"version": "dev"}
+        self.request_timeout = 60
         self.schemas = schemas
         factory = ftrack_api.entity.factory.StandardFactory()
         self.types = dict(
             (schema["id"], factory.create(schema)) for schema in schemas
         )
 
-    def _call(self, data, merge=True):
+    def call(self, data):
         raise AssertionError("Offline session cannot send {0!r}".format(data))
 
     def feed(self, text):

@@ -2,6 +2,7 @@
 
 import json
 import os
+import pickle
 import subprocess
 import sys
 import threading
@@ -404,60 +405,113 @@ def test_serialised_cache_over_file_cache(tmp_path):
 # Key makers --------------------------------------------------------------
 
 
+def _pickled(value):
+    """Return *value* pickled as object key makers do (protocol 2)."""
+    return pickle.dumps(value, 2)
+
+
 def test_key_maker_is_abstract():
     with pytest.raises(TypeError):
         KeyMaker()
 
 
+def test_key_maker_joins_with_item_separator():
+    class Upper(KeyMaker):
+        def _key(self, obj):
+            return str(obj).upper()
+
+    key_maker = Upper()
+    assert key_maker.item_separator == ""
+    assert key_maker.key("ab", "cd") == "ABCD"
+    assert key_maker.key() == ""
+
+    key_maker.item_separator = "/"
+    assert key_maker.key("ab", "cd", 1) == "AB/CD/1"
+    assert key_maker.key("ab") == "AB"
+
+
+def test_key_maker_single_item_of_other_type_than_separator():
+    class Numbers(KeyMaker):
+        def _key(self, obj):
+            return obj
+
+    # Joining is what makes the key, even of a single item: keys must be
+    # of the same type as the separator.
+    with pytest.raises(TypeError):
+        Numbers().key(1)
+
+
 def test_string_key_maker():
     key_maker = StringKeyMaker()
     assert key_maker.key("abc") == "abc"
-    assert key_maker.key(("User", ("1",))) == "('User', ('1',))"
-    assert key_maker.key("a", "bc") != key_maker.key("ab", "c")
+    assert key_maker.key({}) == "{}"
+    assert key_maker.key({}, {}) == "{}{}"
+    assert key_maker.key(1, "a", None) == "1aNone"
     assert key_maker.key(1) == key_maker.key("1")
-    assert isinstance(key_maker.key(object()), str)
 
 
-def test_object_key_maker_distinguishes_types():
+def test_string_key_maker_entity_identity():
+    # Sessions key entities by the text of (entity type, [primary key]).
+    key_maker = StringKeyMaker()
+    assert key_maker.key(("User", ["d7e6"])) == "('User', ['d7e6'])"
+    assert key_maker.key(("Link", ["a", "b"])) == "('Link', ['a', 'b'])"
+
+
+def test_object_key_maker_markers():
     key_maker = ObjectKeyMaker()
-    keys = [
-        key_maker.key(value)
-        for value in (1, 1.0, True, "1", b"1", None, (1,), [1], {1}, frozenset([1]))
-    ]
-    assert len(set(keys)) == len(keys)
-    assert all(isinstance(key, str) for key in keys)
+    assert key_maker.item_separator == b"\x00"
+    assert key_maker.mapping_identifier == b"\x01"
+    assert key_maker.mapping_pair_separator == b"\x02"
+    assert key_maker.iterable_identifier == b"\x03"
+    assert key_maker.name_identifier == b"\x04"
 
 
-def test_object_key_maker_is_stable():
+def test_object_key_maker_scalars_are_pickled():
     key_maker = ObjectKeyMaker()
-    value = {"b": [1, (2, "x")], "a": {"nested": {3, 2, 1}}}
-    reordered = {"a": {"nested": {1, 2, 3}}, "b": [1, (2, "x")]}
-    assert key_maker.key(value) == key_maker.key(reordered)
-    assert key_maker.key(value) == ObjectKeyMaker().key(value)
-    assert key_maker.key([1, 2]) != key_maker.key([2, 1])
+    assert key_maker.key(7) == b"\x80\x02K\x07."
+    assert key_maker.key("ab") == b"\x80\x02X\x02\x00\x00\x00abq\x00."
+    assert key_maker.key(None) == b"\x80\x02N."
+    assert key_maker.key(True) == b"\x80\x02\x88."
+    assert key_maker.key(1.5) == _pickled(1.5)
+
+    # Keys of text are real pickles, readable back.
+    assert pickle.loads(key_maker.key("cl\u00e9")) == "cl\u00e9"
 
 
-def test_object_key_maker_stable_across_processes():
-    script = (
-        "from ftrack_api.cache import ObjectKeyMaker;"
-        "print(repr(ObjectKeyMaker().key({'b': [1, 2.5, None]}, ('x', b'y'), {3, 1})))"
+def test_object_key_maker_mappings():
+    key_maker = ObjectKeyMaker()
+    assert key_maker.key({}) == b"\x01\x01"
+    # Entries are sorted, whatever the insertion order.
+    assert key_maker.key({"y": 2, "x": 1}) == (
+        b"\x01"
+        b"\x80\x02X\x01\x00\x00\x00xq\x00.\x02\x80\x02K\x01."
+        b"\x00"
+        b"\x80\x02X\x01\x00\x00\x00yq\x00.\x02\x80\x02K\x02."
+        b"\x01"
     )
-    environment = dict(os.environ)
-    source = os.path.dirname(os.path.dirname(cache_module.__file__))
-    environment["PYTHONPATH"] = source + os.pathsep + environment.get("PYTHONPATH", "")
-    outputs = set()
-    for seed in ("1", "2"):
-        environment["PYTHONHASHSEED"] = seed
-        outputs.add(
-            subprocess.check_output([sys.executable, "-c", script], env=environment)
-        )
-    assert len(outputs) == 1
+    assert key_maker.key({"y": 2, "x": 1}) == key_maker.key({"x": 1, "y": 2})
+
+    with pytest.raises(TypeError):
+        key_maker.key({1: "a", "b": 2})
+
+
+def test_object_key_maker_iterables():
+    key_maker = ObjectKeyMaker()
+    assert key_maker.key([]) == b"\x03\x03"
+    assert key_maker.key((1, [2])) == (
+        b"\x03\x80\x02K\x01.\x00\x03\x80\x02K\x02.\x03\x03"
+    )
+    # Every non-text iterable is treated alike, bytes included.
+    assert key_maker.key([1, 2]) == key_maker.key((1, 2))
+    assert key_maker.key(b"AB") == b"\x03\x80\x02KA.\x00\x80\x02KB.\x03"
+    assert key_maker.key(range(2)) == key_maker.key([0, 1])
+    # Order matters.
+    assert key_maker.key([1, 2]) != key_maker.key([2, 1])
 
 
 def test_object_key_maker_multiple_items():
     key_maker = ObjectKeyMaker()
-    assert key_maker.key("a", "b") != key_maker.key("ab")
-    assert key_maker.key(1, 2) != key_maker.key(12)
+    assert key_maker.key("a", 1) == key_maker.key("a") + b"\x00" + key_maker.key(1)
     assert key_maker.key(1, 2) != key_maker.key(2, 1)
     assert key_maker.key((1, 2)) != key_maker.key(1, 2)
 
@@ -478,58 +532,61 @@ class _Thing(object):
         return self.value
 
 
-def test_object_key_maker_functions_and_methods():
+def test_object_key_maker_functions_classes_and_methods():
     key_maker = ObjectKeyMaker()
-    assert key_maker.key(_module_function) == key_maker.key(_module_function)
-    assert key_maker.key(_module_function) != key_maker.key(_other_function)
-    assert key_maker.key(len) != key_maker.key(sum)
-    assert key_maker.key(_Thing) != key_maker.key(_Thing(1))
-    assert key_maker.key(_Thing(1).method) == key_maker.key(_Thing(1).method)
-    assert key_maker.key(_Thing(1).method) != key_maker.key(_Thing(2).method)
+    module = __name__.encode()
+
+    assert key_maker.key(_module_function) == b"\x04_module_function\x00" + module
+    assert key_maker.key(_other_function) == b"\x04_other_function\x00" + module
+    assert key_maker.key(_Thing) == b"\x04_Thing\x00" + module
+    assert key_maker.key(_Thing(1).method) == b"\x04method\x00_Thing\x00" + module
+    # Methods are named, not tied to their instance.
+    assert key_maker.key(_Thing(1).method) == key_maker.key(_Thing(2).method)
 
 
-def test_object_key_maker_closures():
-    def make(offset):
-        def inner(value):
-            return value + offset
-
-        return inner
-
+def test_object_key_maker_builtins():
     key_maker = ObjectKeyMaker()
-    assert key_maker.key(make(1)) == key_maker.key(make(1))
-    assert key_maker.key(make(1)) != key_maker.key(make(2))
+    assert key_maker.key(len) == b"\x04len"
+    assert key_maker.key([].append) == b"\x04append"
+    assert key_maker.key(len, [1]) == b"\x04len\x00\x03\x80\x02K\x01.\x03"
 
 
-def test_object_key_maker_objects():
+def test_object_key_maker_objects_are_pickled():
     key_maker = ObjectKeyMaker()
+    assert key_maker.key(_Thing(1)) == _pickled(_Thing(1))
     assert key_maker.key(_Thing(1)) == key_maker.key(_Thing(1))
     assert key_maker.key(_Thing(1)) != key_maker.key(_Thing(2))
 
-    lock = threading.Lock()
-    assert isinstance(key_maker.key(lock), str)
+    with pytest.raises(TypeError):
+        key_maker.key(threading.Lock())
 
 
-def test_object_key_maker_cycles():
-    key_maker = ObjectKeyMaker()
-    value = [1]
-    value.append(value)
-    assert isinstance(key_maker.key(value), str)
+def test_object_key_maker_nested_values_use_overridden_key():
+    class Lowered(ObjectKeyMaker):
+        def _key(self, item):
+            if isinstance(item, str):
+                item = item.lower()
+            return super(Lowered, self)._key(item)
+
+    key_maker = Lowered()
+    assert key_maker.key({"A": ["B"]}) == ObjectKeyMaker().key({"a": ["b"]})
 
 
-def test_object_key_maker_entities_use_identity():
-    class FakeEntity(dict):
-        entity_type = "User"
-        primary_key_attributes = ["id"]
-
-        def __getitem__(self, key):
-            return dict.__getitem__(self, key)
-
-    key_maker = ObjectKeyMaker()
-    first = FakeEntity(id="1", name="a")
-    second = FakeEntity(id="1", name="b")
-    third = FakeEntity(id="2", name="a")
-    assert key_maker.key(first) == key_maker.key(second)
-    assert key_maker.key(first) != key_maker.key(third)
+def test_object_key_maker_stable_across_processes():
+    script = (
+        "from ftrack_api.cache import ObjectKeyMaker;"
+        "print(repr(ObjectKeyMaker().key({'b': [1, 2.5, None], 'a': 'x'}, ('x', b'y'))))"
+    )
+    environment = dict(os.environ)
+    source = os.path.dirname(os.path.dirname(cache_module.__file__))
+    environment["PYTHONPATH"] = source + os.pathsep + environment.get("PYTHONPATH", "")
+    outputs = set()
+    for seed in ("1", "2"):
+        environment["PYTHONHASHSEED"] = seed
+        outputs.add(
+            subprocess.check_output([sys.executable, "-c", script], env=environment)
+        )
+    assert len(outputs) == 1
 
 
 # Memoiser ----------------------------------------------------------------
@@ -554,8 +611,75 @@ def test_memoiser_hits_and_misses():
     assert memoiser.call(add, (1, 2), {}) == 3
     assert memoiser.call(add, [1, 2]) == 3
     assert memoiser.call(add, (1, 3), {}) == 4
-    assert memoiser.call(add, (1,), {"y": 2}) == 3
-    assert calls == [(1, 2), (1, 3), (1, 2)]
+    assert calls == [(1, 2), (1, 3)]
+
+
+def test_memoiser_call_variations_share_key():
+    calls = []
+
+    def scale(value, factor=2):
+        calls.append((value, factor))
+        return value * factor
+
+    memoiser = Memoiser()
+    assert memoiser.call(scale, (3,)) == 6
+    # Positional, keyword and default values binding the same parameters.
+    for args, kw in [
+        ((), {"value": 3}),
+        ((3, 2), {}),
+        ((3,), {"factor": 2}),
+        ((), {"factor": 2, "value": 3}),
+    ]:
+        assert memoiser.call(scale, args, kw) == 6
+    assert calls == [(3, 2)]
+
+    assert memoiser.call(scale, (), {"value": 3, "factor": 3}) == 9
+    assert memoiser.call(scale, (4,)) == 8
+    assert calls == [(3, 2), (3, 3), (4, 2)]
+
+
+def test_memoiser_key_from_function_and_bound_arguments():
+    seen = []
+
+    class Recording(StringKeyMaker):
+        def key(self, *items):
+            seen.append(items)
+            return super(Recording, self).key(*items)
+
+    def scale(value, factor=2, *rest, **options):
+        return value * factor
+
+    memoiser = Memoiser(key_maker=Recording())
+    memoiser.call(scale, (3,), {"flag": True})
+    assert seen == [
+        (scale, {"value": 3, "factor": 2, "rest": (), "options": {"flag": True}})
+    ]
+
+
+def test_memoiser_rejects_arguments_not_fitting():
+    calls = []
+
+    def scale(value, factor=2):
+        calls.append(value)
+        return value * factor
+
+    memoiser = Memoiser()
+    with pytest.raises(TypeError):
+        memoiser.call(scale, (), {})
+    with pytest.raises(TypeError):
+        memoiser.call(scale, (1,), {"other": 1})
+    assert calls == []
+
+
+def test_memoiser_methods_keyed_with_instance():
+    memoiser = Memoiser()
+    assert memoiser.call(_Thing(1).method) == 1
+    assert memoiser.call(_Thing(2).method) == 2
+
+    thing = _Thing(1)
+    assert memoiser.call(thing.method) == 1
+    thing.value = 5
+    assert memoiser.call(thing.method) == 5
 
 
 def test_memoiser_no_arguments():
@@ -577,6 +701,22 @@ def test_memoiser_distinguishes_functions_and_types():
     assert memoiser.call(_module_function, (1.0,)) == 1.0
     assert isinstance(memoiser.call(_module_function, (1.0,)), float)
     assert memoiser.call(_other_function, ("1",)) == "1"
+
+
+def test_memoiser_mutable_arguments_keyed_by_value():
+    calls = []
+
+    def total(values):
+        calls.append(list(values))
+        return sum(values)
+
+    memoiser = Memoiser()
+    values = [1, 2]
+    assert memoiser.call(total, (values,)) == 3
+    values.append(3)
+    assert memoiser.call(total, (values,)) == 6
+    assert memoiser.call(total, ([1, 2],)) == 3
+    assert calls == [[1, 2], [1, 2, 3]]
 
 
 def test_memoiser_returns_copies():

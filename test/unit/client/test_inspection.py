@@ -4,6 +4,7 @@ import collections
 
 import pytest
 
+import ftrack_api.cache
 import ftrack_api.inspection
 import ftrack_api.operation
 import ftrack_api.symbol
@@ -56,14 +57,15 @@ def test_primary_key_missing_value_raises(session):
 def test_identity(session):
     entity = FakeEntity(session, "User", {"id": "abc"})
     identity = ftrack_api.inspection.identity(entity)
-    assert identity == ("User", ("abc",))
-    assert hash(identity) == hash(("User", ("abc",)))
+    # The type name and a list of key values, as cache keys are made from.
+    assert identity == ("User", ["abc"])
+    assert ftrack_api.cache.StringKeyMaker().key(identity) == "('User', ['abc'])"
 
 
 def test_identity_composite_and_stable(session):
     first = FakeEntity(session, "Link", {"a": 1, "b": "2"}, ["a", "b"])
     second = FakeEntity(session, "Link", {"a": "1", "b": 2}, ["a", "b"])
-    assert ftrack_api.inspection.identity(first) == ("Link", ("1", "2"))
+    assert ftrack_api.inspection.identity(first) == ("Link", ["1", "2"])
     assert ftrack_api.inspection.identity(first) == ftrack_api.inspection.identity(
         second
     )

@@ -100,12 +100,30 @@ def test_sequence_component_in_origin(session, origin, tmp_path):
     assert origin.get_component_availability(sequence) == 0.0
 
 
-def test_missing_file_is_a_clear_error_and_creates_nothing(session, tmp_path):
-    with pytest.raises(FileNotFoundError, match="missing.txt"):
-        session.create_component(str(tmp_path / "missing.txt"), location=None)
-    with pytest.raises(OSError):
-        session.create_component(str(tmp_path / "gone.%04d.exr [1-3]"), location=None)
-    assert len(session.recorded_operations) == 0
+def test_component_of_a_path_not_written_yet_has_size_zero(session, tmp_path):
+    # A component may be registered before its file exists (as the official
+    # client allows): its size is then 0, and so are the sizes of members.
+    single = session.create_component(str(tmp_path / "later.txt"), location=None)
+    assert single["size"] == 0
+    assert single["file_type"] == ".txt"
+    sequence = session.create_component(
+        str(tmp_path / "later.%04d.exr [1-3]"), location=None)
+    assert sequence["size"] == 0
+    assert [member["size"] for member in sequence["members"]] == [0, 0, 0]
+
+
+def test_given_sequence_size_is_shared_between_members(session, tmp_path):
+    sequence = session.create_component(
+        str(tmp_path / "shot.%04d.exr [1-4]"), data={"size": 12}, location=None)
+    assert sequence["size"] == 12
+    assert [member["size"] for member in sequence["members"]] == [3, 3, 3, 3]
+
+
+def test_falsy_location_adds_the_component_nowhere(session, tmp_path):
+    path = write(tmp_path / "plate.exr", b"pixels")
+    for location in (None, False, ""):
+        component = session.create_component(path, location=location)
+        assert component["size"] == len(b"pixels")
 
 
 def test_managed_transfer_and_removal(session, origin, memory_disk, tmp_path):
@@ -116,7 +134,9 @@ def test_managed_transfer_and_removal(session, origin, memory_disk, tmp_path):
     assert target == os.path.join(str(tmp_path / "store"), *identifier[:4]) + os.sep + \
         identifier[4:] + ".abc"
     assert read(target) == read(path)
-    assert memory_disk.get_url(component) == "file://" + target
+    # Disk data has no URL, as in the official client.
+    with pytest.raises(ftrack_api.exception.AccessorUnsupportedOperationError):
+        memory_disk.get_url(component)
     with pytest.raises(ftrack_api.exception.ComponentInLocationError):
         memory_disk.add_component(component, origin)
     memory_disk.remove_component(component)
@@ -187,7 +207,7 @@ def test_failed_transfer_rolls_create_component_back(session, origin, memory_dis
     with pytest.raises(ftrack_api.exception.LocationError, match="read error midway"):
         session.create_component(path, location=memory_disk)
     assert len(session.recorded_operations) == 0
-    assert not [e for e in session._identity_map.values() if e.entity_type == "FileComponent"]
+    assert not [e for e in session._local_cache.values() if e.entity_type == "FileComponent"]
     assert origin._memory_registry == {}
     assert memory_disk._memory_registry == {}
     stored = [files for _, _, files in os.walk(memory_disk.accessor.prefix)]
@@ -197,13 +217,19 @@ def test_failed_transfer_rolls_create_component_back(session, origin, memory_dis
 def test_add_components_checks_sources(session, origin, memory_disk, tmp_path):
     first = session.create_component(write(tmp_path / "1.txt", b"1"), location=None)
     second = session.create_component(write(tmp_path / "2.txt", b"2"), location=None)
+    third = session.create_component(write(tmp_path / "3.txt", b"3"), location=None)
+    with pytest.raises(ValueError, match="sources must be either a single source"):
+        memory_disk.add_components([first, second], sources=[origin, origin, origin])
     with pytest.raises(ValueError):
-        memory_disk.add_components([first, second], sources=[origin])
+        memory_disk.add_components([first], sources=[])
     memory_disk.add_components([first, second], sources=[origin, origin])
     assert memory_disk.get_component_availabilities([first, second]) == [100.0, 100.0]
     assert memory_disk.get_resource_identifiers([first, second]) == [
         memory_disk.structure.get_resource_identifier(first),
         memory_disk.structure.get_resource_identifier(second)]
+    # A sequence holding one source serves every component.
+    memory_disk.add_components([third], sources=(origin,))
+    assert memory_disk.get_component_availability(third) == 100.0
 
 
 def test_unconfigured_location_refuses_data(session, origin, tmp_path):
@@ -213,8 +239,24 @@ def test_unconfigured_location_refuses_data(session, origin, tmp_path):
     component = session.create_component(write(tmp_path / "u.txt", b"u"), location=None)
     with pytest.raises(ftrack_api.exception.LocationError, match="No structure"):
         location.add_component(component, origin)
+    location.structure = None
+    with pytest.raises(ftrack_api.exception.LocationError, match="No structure"):
+        location.add_components([], [])
     location.structure = ftrack_api.structure.id.IdStructure()
-    with pytest.raises(ftrack_api.exception.LocationError, match="No accessor"):
+    with pytest.raises(ftrack_api.exception.LocationError, match="No accessor") as raised:
         location.add_component(component, origin)
-    with pytest.raises(ftrack_api.exception.AccessorUnsupportedOperationError):
-        location.get_url(component)
+    assert "No accessor defined for target location" in str(raised.value.details["error"])
+    # Paths and URLs of a registered component need the accessor too: the
+    # error is a LocationError and an unsupported operation, never an
+    # AttributeError.
+    location._register_component_in_location(component, "u/u.txt")
+    for accessor in (ftrack_api.symbol.NOT_SET, None):
+        location.accessor = accessor
+        for ask in (location.get_url, location.get_filesystem_path):
+            with pytest.raises(ftrack_api.exception.LocationError) as raised:
+                ask(component)
+            assert isinstance(raised.value, ftrack_api.exception.AccessorUnsupportedOperationError)
+            assert str(raised.value) == "No accessor defined for location {0}.".format(location)
+        with pytest.raises(ftrack_api.exception.LocationError, match="No accessor defined for location"):
+            location.remove_component(component)
+    assert location.get_resource_identifier(component) == "u/u.txt"

@@ -33,8 +33,10 @@ def test_urls_carry_credentials_in_the_query(session):
     assert accessor.get_thumbnail_url("abc", size=300).endswith("&size=300")
     assert accessor.exists("abc") is False
     assert accessor.make_container("abc") is None
-    with pytest.raises(ftrack_api.exception.AccessorUnsupportedOperationError):
-        accessor.list("abc")
+    assert accessor.get_container("abc") is None
+    for operation in ("list", "is_file", "is_container", "is_sequence"):
+        with pytest.raises(NotImplementedError):
+            getattr(accessor, operation)("abc")
     assert ftrack_api.accessor.server._ServerAccessor is ftrack_api.accessor.server.ServerAccessor
 
 
@@ -100,7 +102,7 @@ def test_other_scenarios_are_not_handled(session):
     session.event_hub.publish(ftrack_api.event.base.Event(
         topic="ftrack.storage-scenario.activate",
         data={"storage_scenario": {"scenario": "ftrack.automatic", "data": {}}}), synchronous=True)
-    assert [entity for entity in session._identity_map.values()
+    assert [entity for entity in session._local_cache.values()
             if entity.entity_type == "Location" and not entity["name"].startswith("ftrack.")] == []
 
 

@@ -79,14 +79,6 @@ def test_discover_multiple_paths(tmp_path, store):
 def test_discover_skips_problem_plugins(tmp_path, store, caplog):
     _recording(tmp_path, "a_valid.py", "valid")
     _write(tmp_path, "b_no_register.py", "VALUE = 1\n")
-    _write(
-        tmp_path,
-        "c_register_raises.py",
-        """
-        def register(*args, **kwargs):
-            raise RuntimeError('register exploded')
-        """,
-    )
     _write(tmp_path, "d_import_error.py", "raise ValueError('import exploded')\n")
     _write(tmp_path, "e_syntax_error.py", "def broken(:\n")
     _write(tmp_path, "f_not_python.txt", "def register(): raise SystemExit\n")
@@ -103,12 +95,158 @@ def test_discover_skips_problem_plugins(tmp_path, store, caplog):
     ]
     text = "\n".join(record.getMessage() for record in warnings)
     assert "b_no_register.py" in text
-    assert "register exploded" in text
     assert "import exploded" in text
     assert "e_syntax_error.py" in text
     assert "g_register_not_callable.py" in text
-    assert "Traceback" in text
     assert "f_not_python.txt" not in caplog.text
+
+
+def _records(caplog):
+    """Return ``(logger name, level, message)`` of the captured records."""
+    return [
+        (record.name, record.levelno, record.getMessage())
+        for record in caplog.get_records("call")
+    ]
+
+
+def test_broken_plugin_records_warning_then_traceback(tmp_path, store, caplog):
+    path = _write(tmp_path, "broken.py", "def broken(:\n")
+    caplog.set_level(logging.DEBUG)
+
+    ftrack_api.plugin.discover([str(tmp_path)])
+
+    records = _records(caplog)
+    assert len(records) == 2
+    (warning_name, warning_level, warning), (debug_name, debug_level, debug) = records
+    assert warning_name == debug_name == "ftrack_api.plugin.discover"
+    assert warning_level == logging.WARNING
+    assert warning.startswith('Failed to load plugin from "{0}": '.format(path))
+    assert debug_level == logging.DEBUG
+    assert debug.startswith("Traceback (most recent call last):")
+    assert "SyntaxError" in debug
+
+
+def test_plugin_raising_on_import_records_error_text(tmp_path, store, caplog):
+    path = _write(tmp_path, "explodes.py", "raise ValueError('no luck')\n")
+    caplog.set_level(logging.DEBUG)
+
+    ftrack_api.plugin.discover([str(tmp_path)])
+
+    records = _records(caplog)
+    assert [level for _, level, _ in records] == [logging.WARNING, logging.DEBUG]
+    assert records[0][2] == 'Failed to load plugin from "{0}": no luck'.format(path)
+    assert "ValueError: no luck" in records[1][2]
+
+
+@pytest.mark.parametrize(
+    "source", ["VALUE = 1\n", "register = 'not callable'\n"], ids=["none", "value"]
+)
+def test_plugin_without_register_records_one_warning(tmp_path, store, caplog, source):
+    path = _write(tmp_path, "no_register.py", source)
+    caplog.set_level(logging.DEBUG)
+
+    ftrack_api.plugin.discover([str(tmp_path)])
+
+    assert _records(caplog) == [
+        (
+            "ftrack_api.plugin.discover",
+            logging.WARNING,
+            'Failed to load plugin that did not define a "register" function '
+            "at the module level: {0}".format(path),
+        )
+    ]
+
+
+CULLING = (
+    "ftrack_api.plugin.discover",
+    logging.WARNING,
+    "Culling passed arguments to match register function signature.",
+)
+
+
+@pytest.mark.parametrize(
+    "signature, positional, keyword, expected",
+    [
+        ("*args, **kwargs", ["s"], {"a": 1}, []),
+        ("session, flag=False", ["s"], {"flag": True}, []),
+        ("session", ["s"], {}, []),
+        ("session", ["s", "extra"], {}, [CULLING]),
+        ("session, flag=False", ["s"], {"flag": True, "other": 2}, [CULLING]),
+        ("session, *args", ["s", "t"], {"other": 2}, [CULLING]),
+        ("", ["s"], {"other": 2}, [CULLING]),
+    ],
+    ids=[
+        "variable",
+        "exact",
+        "positional-only",
+        "extra-positional",
+        "extra-keyword",
+        "varargs-extra-keyword",
+        "no-parameters",
+    ],
+)
+def test_register_signature_records(
+    tmp_path, store, caplog, signature, positional, keyword, expected
+):
+    _write(tmp_path, "plugin.py", "def register({0}):\n    pass\n".format(signature))
+    caplog.set_level(logging.DEBUG)
+
+    ftrack_api.plugin.discover([str(tmp_path)], positional, keyword)
+
+    assert _records(caplog) == expected
+
+
+def test_successful_discovery_records_nothing(tmp_path, store, caplog):
+    _recording(tmp_path, "valid.py", "valid")
+    _recording(tmp_path / "nested", "other.py", "other")
+    _write(tmp_path, "notes.txt", "not a plugin")
+    caplog.set_level(logging.DEBUG)
+
+    ftrack_api.plugin.discover(
+        ["", "   ", str(tmp_path / "missing"), str(tmp_path)], ["session"]
+    )
+
+    assert len(store) == 2
+    assert _records(caplog) == []
+
+
+def test_register_exception_propagates(tmp_path, store):
+    _write(
+        tmp_path,
+        "a_raises.py",
+        """
+        def register(*args, **kwargs):
+            raise RuntimeError('register exploded')
+        """,
+    )
+    _recording(tmp_path, "b_valid.py", "after")
+
+    with pytest.raises(RuntimeError, match="register exploded"):
+        ftrack_api.plugin.discover([str(tmp_path)])
+
+    assert store == []
+
+
+def test_discover_strips_whitespace_around_paths(tmp_path, store):
+    _recording(tmp_path, "valid.py", "valid")
+    ftrack_api.plugin.discover(["  {0}\n".format(tmp_path)])
+    assert [name for name, _, _ in store] == ["valid"]
+
+
+def test_discover_includes_hidden_files_and_folders(tmp_path, store):
+    _recording(tmp_path, ".hidden.py", "hidden")
+    _recording(tmp_path / ".folder", "inside.py", "inside")
+    ftrack_api.plugin.discover([str(tmp_path)])
+    assert sorted(name for name, _, _ in store) == ["hidden", "inside"]
+
+
+def test_load_source_reads_any_extension(tmp_path):
+    path = _write(tmp_path, "plugin.txt", "VALUE = 'text'\n")
+    module = ftrack_api.plugin.load_source("_ftrack_test_text_module", path)
+    try:
+        assert module.VALUE == "text"
+    finally:
+        sys.modules.pop("_ftrack_test_text_module", None)
 
 
 def test_discover_skips_missing_and_empty_paths(tmp_path, store):
@@ -146,7 +284,7 @@ def test_discover_reduces_arguments_to_signature(tmp_path, store, caplog):
         )
 
     assert store == [("narrow", ("session",), {"reticulate_splines": True})]
-    assert "some_other_argument" in caplog.text
+    assert "Culling passed arguments" in caplog.text
 
 
 def test_discover_reduces_positional_arguments(tmp_path, store):
