@@ -1,8 +1,35 @@
 """Windows path functions, usable on any platform.
 
-Kept for code that imports this module from older releases; it exposes
-the standard library's :mod:`ntpath`.
+Kept for code that imports this module from older releases: it exposes the
+standard library's :mod:`ntpath`, plus the two functions Python 2 had and
+Python 3 dropped.
 """
 
+import os
+
 from ntpath import *  # noqa: F401,F403
-from ntpath import __all__  # noqa: F401
+from ntpath import __all__ as _NTPATH_NAMES
+from ntpath import splitdrive
+
+__all__ = list(_NTPATH_NAMES) + ["splitunc", "walk"]
+
+
+def splitunc(path):
+    """Split *path* into ``(unc, rest)``: ``unc`` is ``\\\\host\\share`` or ''."""
+    drive, rest = splitdrive(path)
+    if len(drive) > 2 and drive[:2] in ("\\\\", "//"):
+        return drive, rest
+    return "", path
+
+
+def walk(top, func, arg):
+    """Call ``func(arg, folder, names)`` for *top* and each folder below it."""
+    try:
+        names = os.listdir(top)
+    except OSError:
+        return
+    func(arg, top, names)
+    for name in names:
+        path = os.path.join(top, name)
+        if os.path.isdir(path) and not os.path.islink(path):
+            walk(path, func, arg)

@@ -68,10 +68,11 @@ class Event(collections.abc.MutableMapping):
         if source is None:
             source = {}
 
+        # Key order as in the official client, which str() shows.
         self._data = {
             "id": id,
-            "topic": topic,
             "data": data,
+            "topic": topic,
             "sent": sent,
             "source": source,
             "target": target,

@@ -88,11 +88,6 @@ _CODE_BY_FUNCTION = {
     _operator.ge: _GE,
 }
 
-_SYMBOL_BY_CODE = {
-    _CODE_BY_FUNCTION[function]: symbol
-    for symbol, function in _FUNCTION_BY_SYMBOL.items()
-}
-
 _ORDERING = {
     _LT: _operator.lt,
     _LE: _operator.le,
@@ -145,8 +140,6 @@ class Expression(object):
         """Return a readable description of the expression."""
         return "<{0}>".format(type(self).__name__)
 
-    __repr__ = __str__
-
     def match(self, candidate):
         """Return whether *candidate* satisfies the expression."""
         return True
@@ -169,10 +162,8 @@ class All(Expression):
         """Return a readable description of the expression."""
         return "<{0} [{1}]>".format(
             type(self).__name__,
-            ", ".join(str(expression) for expression in self._expressions),
+            " ".join(str(expression) for expression in self._expressions),
         )
-
-    __repr__ = __str__
 
     def match(self, candidate):
         """Return whether *candidate* satisfies every sub-expression."""
@@ -199,10 +190,8 @@ class Any(Expression):
         """Return a readable description of the expression."""
         return "<{0} [{1}]>".format(
             type(self).__name__,
-            ", ".join(str(expression) for expression in self._expressions),
+            " ".join(str(expression) for expression in self._expressions),
         )
-
-    __repr__ = __str__
 
     def match(self, candidate):
         """Return whether *candidate* satisfies any sub-expression."""
@@ -226,8 +215,6 @@ class Not(Expression):
         """Return a readable description of the expression."""
         return "<{0} {1}>".format(type(self).__name__, self._expression)
 
-    __repr__ = __str__
-
     def match(self, candidate):
         """Return whether *candidate* fails the wrapped expression."""
         return not self._expression.match(candidate)
@@ -244,9 +231,22 @@ class Condition(Expression):
         "_code",
         "_text",
         "_number",
-        "_wildcard",
+        "_wildcard_match",
         "_boolean",
     )
+
+    #: Character ending a value that matches by containment (with ``=``).
+    _wildcard = "*"
+
+    #: Symbol shown for each comparison function.
+    _operatorMapping = {
+        _operator.eq: "=",
+        _operator.ne: "!=",
+        _operator.ge: ">=",
+        _operator.le: "<=",
+        _operator.gt: ">",
+        _operator.lt: "<",
+    }
 
     def __init__(self, key, operator, value):
         """Compare the candidate's *key* with *value* using *operator*.
@@ -284,29 +284,26 @@ class Condition(Expression):
         self._code = _CODE_BY_FUNCTION.get(operator, _CUSTOM)
 
         text = value if isinstance(value, str) else str(value)
-        self._wildcard = self._code == _EQ and text.endswith("*")
-        if self._wildcard:
+        self._wildcard_match = self._code == _EQ and text.endswith(self._wildcard)
+        if self._wildcard_match:
             text = text[:-1]
         self._text = text
-        self._number = None if self._wildcard else _as_number(value)
+        self._number = None if self._wildcard_match else _as_number(value)
         lowered = text.lower()
         self._boolean = (
             True if lowered == "true" else False if lowered == "false" else None
         )
 
     def __str__(self):
-        """Return a readable description of the condition."""
-        symbol = _SYMBOL_BY_CODE.get(self._code)
-        if symbol is None:
-            symbol = getattr(self._operator, "__name__", repr(self._operator))
-            return "<{0} {1} {2} {3!r}>".format(
-                type(self).__name__, self._key, symbol, self._value
-            )
-        return "<{0} {1}{2}{3!r}>".format(
+        """Return ``<Condition keySYMBOLvalue>``, for example ``<Condition a!=b>``.
+
+        Known comparisons show their symbol; any other operator is shown as
+        it converts to text. The value is shown as text, without quotes.
+        """
+        symbol = self._operatorMapping.get(self._operator, self._operator)
+        return "<{0} {1}{2}{3}>".format(
             type(self).__name__, self._key, symbol, self._value
         )
-
-    __repr__ = __str__
 
     def match(self, candidate):
         """Return whether *candidate* satisfies the condition."""
@@ -319,7 +316,7 @@ class Condition(Expression):
 
         code = self._code
         if code == _EQ:
-            if type(value) is str and not self._wildcard:
+            if type(value) is str and not self._wildcard_match:
                 return value == self._text
             return self._equals(value)
         if code == _NE:
@@ -342,11 +339,11 @@ class Condition(Expression):
     def _equals(self, value):
         """Return whether *value* equals the condition value (see module)."""
         if type(value) is str:
-            if self._wildcard:
+            if self._wildcard_match:
                 return self._text in value
             return value == self._text
 
-        if self._wildcard:
+        if self._wildcard_match:
             return self._text in str(value)
         if value is True or value is False:
             return value is self._boolean
@@ -418,25 +415,17 @@ _CACHE_SIZE = 4096
 def _error(expression, reason, position=None):
     """Return a :class:`ftrack_api.exception.ParseError` for *expression*.
 
-    The expression, the *reason* and the 1-based character *position* (when
-    known) are also available in the error's ``details``. Very long
-    expressions are shortened in the message only.
+    The message reads ``Failed to parse: <expression>. <reason>`` (the
+    expression without surrounding spaces). The expression as given, the
+    *reason* and the 1-based character *position* (when known) are also
+    available in the error's ``details``.
     """
-    excerpt = expression
-    if isinstance(excerpt, str) and len(excerpt) > 200:
-        excerpt = excerpt[:200] + "..."
-    if position is None:
-        message = "Failed to parse expression {excerpt!r}: {reason}."
-    else:
-        message = (
-            "Failed to parse expression {excerpt!r}: {reason} "
-            "(at character {position})."
-        )
+    text = expression.strip() if isinstance(expression, str) else expression
     return ftrack_api.exception.ParseError(
-        message,
+        "Failed to parse: {text}. {reason}",
         details={
             "expression": expression,
-            "excerpt": excerpt,
+            "text": text,
             "reason": reason,
             "position": position,
         },
@@ -490,9 +479,9 @@ def _parse_simple(expression):
 def _parse(expression):
     """Parse *expression* text without using the cache."""
     if not isinstance(expression, str):
-        raise _error(expression, "expected a string")
+        raise _error(expression, "Expected a string.")
     if not expression.strip():
-        raise _error(expression, "it is empty")
+        raise _error(expression, "The expression is empty.")
 
     simple = _parse_simple(expression)
     if simple is not None:
@@ -502,9 +491,9 @@ def _parse(expression):
         with _PARSE_LOCK:
             result = _GRAMMAR.parse_string(expression, parse_all=True)
     except pp.ParseBaseException as error:
-        raise _error(expression, error.msg, error.loc + 1) from None
+        raise _error(expression, str(error), error.loc + 1) from None
     except RecursionError:
-        raise _error(expression, "nested too deeply") from None
+        raise _error(expression, "The expression is nested too deeply.") from None
 
     return result[0]
 

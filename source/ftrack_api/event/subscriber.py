@@ -35,12 +35,10 @@ class Subscriber(object):
         self.priority = priority
 
     def __str__(self):
-        """Return a readable description of the subscriber."""
-        return "<{0} metadata={1!r} subscription={2!r}>".format(
-            type(self).__name__, self.metadata, str(self.subscription)
+        """Return ``<Subscriber metadata=... subscription="...">``."""
+        return '<{0} metadata={1} subscription="{2}">'.format(
+            type(self).__name__, self.metadata, self.subscription
         )
-
-    __repr__ = __str__
 
     def interested_in(self, event):
         """Return whether *event* matches this subscriber's subscription.

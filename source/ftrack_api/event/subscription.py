@@ -28,10 +28,6 @@ class Subscription(object):
         """Return the expression text of the subscription."""
         return self._subscription
 
-    def __repr__(self):
-        """Return a readable description of the subscription."""
-        return "<{0} {1!r}>".format(type(self).__name__, self._subscription)
-
     def includes(self, event):
         """Return whether *event* is matched by this subscription."""
         return self._expression.match(event)

@@ -6,10 +6,12 @@ by subscription and target, replies, stopping, the documented examples of
 connection life cycle.
 """
 
+import logging
 import threading
 import time
 
 import pytest
+import websocket
 
 import ftrack_api
 import ftrack_api.event.base
@@ -92,8 +94,11 @@ def test_wrong_api_key_is_refused(ftrack_server):
     )
     with pytest.raises(ftrack_api.exception.EventHubConnectionError) as error:
         hub.connect()
-    assert "refused" in str(error.value)
-    assert "401" in str(error.value)
+    # Worded as by the official client.
+    assert str(error.value) == (
+        'Failed to connect to event server at {0} with error: '
+        '"Received unexpected status code 401.".'.format(ftrack_server.url)
+    )
     assert hub.connected is False
 
 
@@ -426,3 +431,180 @@ def test_close_right_after_auto_connect_leaves_no_connection(new_session, ftrack
     time.sleep(0.5)
     assert hub.connected is False
     assert server_subscriptions(ftrack_server, hub.id) == []
+
+
+# -- the hub's private seams, against the real server ----------------------------
+
+
+def test_connection_is_the_websocket_events_go_through(connected_session, ftrack_server):
+    topic = unique_name("through-connection")
+    publisher = connected_session()
+    listener = connected_session()
+    received = []
+    identifier = listener.event_hub.subscribe("topic=" + topic, received.append)
+    wait_for_server_subscriber(ftrack_server, identifier)
+
+    hub = publisher.event_hub
+    assert isinstance(hub._connection, websocket.WebSocket)
+    assert hub._connection.connected
+
+    class Recording(object):
+        """Wraps the WebSocket, recording the frames sent through it."""
+
+        def __init__(self, connection):
+            self.wrapped = connection
+            self.frames = []
+
+        @property
+        def connected(self):
+            return self.wrapped.connected
+
+        def send(self, frame):
+            self.frames.append(frame)
+            return self.wrapped.send(frame)
+
+        def close(self, *args, **kwargs):
+            return self.wrapped.close(*args, **kwargs)
+
+    recording = Recording(hub._connection)
+    hub._connection = recording
+    event = Event(topic=topic, data={"via": "recording"})
+    hub.publish(event)
+    assert any(event["id"] in frame for frame in recording.frames)
+    wait_until([listener.event_hub], lambda: received, "the recorded event")
+    assert received[0]["data"] == {"via": "recording"}
+    hub._connection = recording.wrapped
+
+
+def test_connection_without_send_logs_the_failed_event(connected_session, caplog):
+    hub = connected_session().event_hub
+    real = hub._connection
+
+    class Broken(object):
+        connected = True
+
+        def close(self):
+            pass
+
+    hub._connection = Broken()
+    try:
+        event = Event(topic="a-topic", data={"status": "fail"})
+        hub.publish(event)
+    finally:
+        hub._connection = real
+    messages = [record.getMessage() for record in caplog.records]
+    assert "Error sending event {0}.".format(event) in messages
+    # The real connection is still fine.
+    assert hub.connected
+
+
+def test_socket_io_session_of_the_server(new_session):
+    hub = new_session().event_hub
+    session = hub._get_socket_io_session()
+    assert isinstance(session, ftrack_api.event.hub.SocketIoSession)
+    assert session.id
+    assert "websocket" in session.supportedTransports
+
+
+def test_server_session_without_websocket_is_refused(new_session, caplog):
+    hub = new_session().event_hub
+    original = hub._get_socket_io_session
+
+    def without_transports():
+        session = original()
+        return ftrack_api.event.hub.SocketIoSession(session.id, session.heartbeatTimeout, [])
+
+    hub._get_socket_io_session = without_transports
+    with caplog.at_level(logging.DEBUG):
+        with pytest.raises(ftrack_api.exception.EventHubConnectionError):
+            hub.connect()
+    assert "Server does not support websocket sessions." in caplog.text
+    assert hub.connected is False
+
+
+def test_disconnect_removes_every_subscriber_locally_and_on_server(
+    connected_session, ftrack_server
+):
+    hub = connected_session().event_hub
+    identifier = hub.subscribe("topic=" + unique_name("gone"), lambda event: None)
+    wait_for_server_subscriber(ftrack_server, identifier)
+
+    hub.disconnect()
+    assert hub._subscribers == []
+    assert hub._intentional_disconnect is True
+    assert hub._connection_initialised is False
+    deadline = time.monotonic() + TIMEOUT
+    while server_subscriptions(ftrack_server, identifier) or server_subscriptions(
+        ftrack_server, hub.id
+    ):
+        assert time.monotonic() < deadline, "the server kept the subscribers"
+        time.sleep(0.01)
+
+
+def test_disconnect_for_reconnect_queues_events_until_connected(
+    connected_session, ftrack_server
+):
+    topic = unique_name("queued")
+    listener = connected_session()
+    received = []
+    identifier = listener.event_hub.subscribe("topic=" + topic, received.append)
+    wait_for_server_subscriber(ftrack_server, identifier)
+
+    hub = connected_session().event_hub
+    hub.disconnect(reconnect=True)
+    assert hub.connected is False
+    assert hub._connection_initialised is True
+    assert hub.publish(Event(topic=topic, data={"n": 1})) is True
+    assert hub._event_send_queue.qsize() == 1
+
+    hub.connect()
+    assert hub._event_send_queue.qsize() == 0
+    wait_until([listener.event_hub], lambda: received, "the queued event")
+    assert received[0]["data"] == {"n": 1}
+
+
+def test_publish_after_init_connection_gets_its_reply(new_session, ftrack_server):
+    topic = unique_name("early-question")
+    hub = new_session().event_hub
+    hub.subscribe("topic=" + topic, lambda event: "answered")
+    replies = []
+
+    hub.init_connection()
+    hub.publish(Event(topic=topic), on_reply=replies.append)
+    assert hub._event_send_queue.qsize() == 1
+
+    hub.connect()
+    wait_until([hub], lambda: replies, "the reply")
+    assert replies[0]["data"] == "answered"
+    assert hub._event_send_queue.qsize() == 0
+
+
+def test_wait_ends_on_disconnected_event(connected_session):
+    hub = connected_session().event_hub
+    hub._event_queue.put(Event(topic="ftrack.meta.disconnected"))
+    started = time.monotonic()
+    hub.wait(5)
+    assert time.monotonic() - started < 4
+
+
+def test_wait_needs_a_connection(new_session):
+    hub = new_session().event_hub
+    with pytest.raises(ftrack_api.exception.EventHubConnectionError) as error:
+        hub.wait(0.1)
+    assert "does not have a connection to the event server" in str(error.value)
+
+
+def test_failed_reconnect_names_the_attempts(connected_session, monkeypatch):
+    hub = connected_session().event_hub
+
+    def refuse(*args, **kwargs):
+        raise ConnectionRefusedError("refused for the test")
+
+    monkeypatch.setattr(websocket, "create_connection", refuse)
+    with pytest.raises(ftrack_api.exception.EventHubConnectionError) as error:
+        hub.reconnect(attempts=2, delay=0.1)
+    assert str(error.value) == (
+        "Failed to reconnect to event server at {0} after 2 attempts.".format(
+            hub.get_server_url()
+        )
+    )

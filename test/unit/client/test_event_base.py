@@ -167,6 +167,17 @@ def test_str_and_repr():
     assert repr(event) == text
 
 
+def test_str_lists_keys_in_the_official_order():
+    event = Event(topic="foo", id="1")
+    assert str(event) == (
+        "<Event {'id': '1', 'data': {}, 'topic': 'foo', 'sent': None, "
+        "'source': {}, 'target': '', 'in_reply_to_event': None}>"
+    )
+    assert list(event) == [
+        "id", "data", "topic", "sent", "source", "target", "in_reply_to_event"
+    ]
+
+
 def test_copy_does_not_share_keys():
     event = Event(topic="a")
     duplicate = copy.copy(event)

@@ -53,7 +53,7 @@ def test_subscription_str_is_expression_text():
     text = "topic=ftrack.update and data.x=1"
     subscription = Subscription(text)
     assert str(subscription) == text
-    assert text in repr(subscription)
+    assert " object at 0x" in repr(subscription)
 
 
 def test_subscription_parser_is_shared():
@@ -151,11 +151,10 @@ def test_reply_target_reaches_hub_subscriber():
 
 def test_subscriber_str():
     subscriber = Subscriber("topic=a", callback, {"id": "s1"}, 100)
-    text = str(subscriber)
-    assert "Subscriber" in text
-    assert "'s1'" in text
-    assert "topic=a" in text
-    assert repr(subscriber) == text
+    assert str(subscriber) == (
+        "<Subscriber metadata={'id': 's1'} subscription=\"topic=a\">"
+    )
+    assert " object at 0x" in repr(subscriber)
 
 
 def test_subscriber_without_metadata():
