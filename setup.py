@@ -86,6 +86,7 @@ setup(
         + [
             "pytest>=7",
             "pytest-timeout",
+            "hypothesis>=6",
         ],
     },
     entry_points={

@@ -451,6 +451,18 @@ class AbstractCollectionAttribute(Attribute):
         local[name] = value
         return value
 
+    def _refresh_copy(self, entity, old_remote):
+        """Forget the local value of *entity* when it is an unmodified copy
+        of *old_remote*, the remote value about to be replaced.
+
+        The next read then copies the new remote value, so a collection read
+        before a newer answer from the server shows that answer.
+        """
+        local = entity._local
+        name = self._name
+        if name in local and self._items(local[name]) == self._items(old_remote):
+            del local[name]
+
     def _adapt(self, entity, value):
         """Return *value* converted to this attribute's collection type."""
         if value is NOT_SET:

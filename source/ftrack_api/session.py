@@ -1029,21 +1029,20 @@ class Session(object):
         del data["__entity_type__"]
         primary_key = cls.primary_key_attributes
         try:
-            if len(primary_key) == 1:
-                identity = (entity_type, (str(data[primary_key[0]]),))
+            if len(primary_key) == 1 and type(self.cache_key_maker) is _StringKeyMaker:
+                # The usual case, with the key written out as _cache_key does.
+                key = "(%r, [%r])" % (entity_type, str(data[primary_key[0]]))
             else:
-                identity = (
-                    entity_type,
-                    tuple([str(data[name]) for name in primary_key]),
+                key = self._cache_key(
+                    (entity_type, [str(data[name]) for name in primary_key])
                 )
         except KeyError:
             return cls(self, data, reconstructing=True)
 
         names = cls.attributes._data
         if not data.keys() <= names.keys():
-            data = {key: value for key, value in data.items() if key in names}
+            data = {name: value for name, value in data.items() if name in names}
 
-        key = self._cache_key(identity)
         entities = self._memory_cache._cache
         entity = entities.get(key)
         if entity is None:
@@ -1056,8 +1055,23 @@ class Session(object):
                 entity = cls(self, data, reconstructing=True)
             entities[key] = entity
         else:
+            if entity._local:
+                self._refresh_local_copies(cls, entity, data)
             entity._remote.update(data)
         return entity
+
+    @staticmethod
+    def _refresh_local_copies(cls, entity, data):
+        """Drop local collections of *entity* that merely copy remote values
+        *data* is about to replace (see ``_refresh_copy`` of collection
+        attributes)."""
+        local = entity._local
+        remote = entity._remote
+        attributes = cls.attributes
+        for name in [name for name in data if name in local]:
+            attribute = attributes.get(name)
+            if isinstance(attribute, ftrack_api.attribute.AbstractCollectionAttribute):
+                attribute._refresh_copy(entity, remote.get(name, NOT_SET))
 
     def merge(self, value, merged=None):
         """Merge *value* into session and return merged value.

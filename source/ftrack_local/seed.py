@@ -135,11 +135,13 @@ STATE_IDS["NOT_STARTED"] = "6c59abf8-4dbf-11e1-9902-f23c91df25eb"
 # (name, state short, color); sort follows the list order.
 STATUSES = [
     ("Not started", "NOT_STARTED", "#CCCCCC"),
+    ("Normal", "NOT_STARTED", "#BDBDBD"),
     ("Not ready", "NOT_STARTED", "#9E9E9E"),
     ("Ready", "NOT_STARTED", "#4BC0E8"),
     ("In progress", "IN_PROGRESS", "#FFC000"),
     ("Pending", "IN_PROGRESS", "#FFD54F"),
     ("Pending Review", "IN_PROGRESS", "#E8A317"),
+    ("Awaiting approval", "IN_PROGRESS", "#FFA000"),
     ("Client review", "IN_PROGRESS", "#B388FF"),
     ("Revise", "IN_PROGRESS", "#FF7043"),
     ("Requires changes", "IN_PROGRESS", "#F44336"),
@@ -167,6 +169,8 @@ TYPES = [
     ("Modeling", "#64B5F6", True),
     ("Texture", "#4FC3F7", True),
     ("Rigging", "#4DD0E1", True),
+    ("Hair", "#26C6DA", True),
+    ("Cloth", "#26A69A", True),
     ("Lookdev", "#4DB6AC", True),
     ("Animation", "#81C784", True),
     ("Tracking", "#AED581", True),
@@ -190,12 +194,21 @@ TYPE_IDS = {name: stable_id("Type", name) for name, _, _ in TYPES}
 # ---------------------------------------------------------------------------
 
 # WorkflowSchema name -> statuses (in order; the first is the default).
+# The "VFX Scheme" workflows are the ones a new ftrack site ships with: tasks
+# go from "Not started" to "Approved", versions are "Pending" until
+# "Approved".
 WORKFLOWS = {
     "VFX task workflow": [
+        "Not started", "In progress", "Awaiting approval", "Approved",
+    ],
+    "Version workflow": [
+        "Pending", "Approved",
+    ],
+    "Review task workflow": [
         "Not started", "Not ready", "Ready", "In progress", "Pending Review",
         "Requires changes", "On Hold", "Omitted", "Approved", "Completed",
     ],
-    "Version workflow": [
+    "Review version workflow": [
         "Pending", "Not started", "Pending Review", "Client review", "Revise",
         "Approved", "Client approved",
     ],
@@ -206,8 +219,13 @@ WORKFLOWS = {
 WORKFLOW_SCHEMA_IDS = {name: stable_id("WorkflowSchema", name) for name in WORKFLOWS}
 
 # TaskTypeSchema name -> task types (in order; the first is the default).
+# "VFX task types" are the task types of a new ftrack site.
 TASK_TYPE_SCHEMAS = {
     "VFX task types": [
+        "Generic", "Animation", "Modeling", "Previz", "Lookdev", "Hair",
+        "Cloth", "FX", "Lighting", "Compositing", "Tracking", "Rigging",
+    ],
+    "Studio task types": [
         "Generic", "Concept Art", "Previz", "Layout", "Modeling", "Texture",
         "Rigging", "Lookdev", "Animation", "Tracking", "Rotoscoping",
         "Matte Painting", "FX", "Lighting", "Compositing", "Editing",
@@ -222,12 +240,15 @@ TASK_TYPE_SCHEMA_IDS = {
     name: stable_id("TaskTypeSchema", name) for name in TASK_TYPE_SCHEMAS
 }
 
-_SHOT_STATUSES = [
+#: Statuses of the objects of a new site's "VFX Scheme" (shots, sequences,
+#: episodes and asset builds).
+_OBJECT_STATUSES = ["Normal", "On Hold", "Omitted"]
+_CONTAINER_STATUSES = ["Not started", "In progress", "On Hold", "Completed"]
+_SHOT_REVIEW_STATUSES = [
     "Not started", "Ready", "In progress", "Pending Review", "Client review",
     "On Hold", "Omitted", "Approved", "Completed",
 ]
-_CONTAINER_STATUSES = ["Not started", "In progress", "On Hold", "Completed"]
-_ASSET_BUILD_STATUSES = [
+_ASSET_BUILD_REVIEW_STATUSES = [
     "Not started", "In progress", "Pending Review", "On Hold", "Approved",
     "Completed",
 ]
@@ -248,11 +269,36 @@ PROJECT_SCHEMAS = [
             "Milestone",
         ],
         "schemas": {
+            "Episode": (_OBJECT_STATUSES, []),
+            "Sequence": (_OBJECT_STATUSES, []),
+            "Shot": (_OBJECT_STATUSES, []),
+            "AssetBuild": (
+                _OBJECT_STATUSES,
+                ["Character", "Prop", "Environment", "Matte Painting"],
+            ),
+            "Milestone": (_MILESTONE_STATUSES, []),
+        },
+        "task_templates": {
+            "Shot": ["Animation", "FX", "Lighting", "Compositing"],
+            "Asset": ["Modeling", "Lookdev", "Rigging"],
+        },
+    },
+    {
+        # A schema with client review steps, to pick for a new project.
+        "name": "Review Scheme",
+        "task_workflow": "Review task workflow",
+        "version_workflow": "Review version workflow",
+        "task_types": "Studio task types",
+        "object_types": [
+            "Folder", "Episode", "Sequence", "Shot", "AssetBuild", "Task",
+            "Milestone",
+        ],
+        "schemas": {
             "Episode": (_CONTAINER_STATUSES, []),
             "Sequence": (_CONTAINER_STATUSES, []),
-            "Shot": (_SHOT_STATUSES, []),
+            "Shot": (_SHOT_REVIEW_STATUSES, []),
             "AssetBuild": (
-                _ASSET_BUILD_STATUSES,
+                _ASSET_BUILD_REVIEW_STATUSES,
                 ["Character", "Prop", "Environment", "Vehicle"],
             ),
             "Milestone": (_MILESTONE_STATUSES, []),

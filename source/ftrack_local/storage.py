@@ -8,10 +8,21 @@ union of the family's stored scalars and reference keys, plus
 
 Two private tables complete it: ``_link`` for many-to-many relations the
 schema names no entity type for, and ``_credential`` for API keys.
+
+Indexes: the key, every reference column (``…_id``), the discriminator and
+``name`` (contexts, assets, … are looked up by name). Databases created by
+older versions get the indexes they lack when they are opened again
+(:meth:`Storage.create_all`). SQLite keeps planner statistics up to date
+with a bounded ``ANALYZE`` (see :func:`create_engine`): without them it
+prefers the low-selectivity discriminator index to the key or ``parent_id``
+index, which scans a whole subtype for a handful of rows.
 """
 
 import datetime
-from typing import Dict, Iterable, Optional
+import threading
+import time
+import weakref
+from typing import Dict, Iterable, List, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -20,6 +31,16 @@ from .schema import EntityType, Schema
 
 SEQ = "_seq"
 TYPE = "_entity_type"
+
+#: Columns indexed besides the key and the reference columns.
+INDEXED_COLUMNS = ("name",)
+#: Least seconds between two statistics refreshes of a SQLite database in use.
+SQLITE_ANALYZE_INTERVAL = 30.0
+#: Rows SQLite's ``ANALYZE`` reads per index (bounds the cost on big tables).
+SQLITE_ANALYSIS_LIMIT = 1000
+_STATISTICS = "ftrack_local_statistics"
+#: engine -> {"at": last ANALYZE (monotonic), "generation": ANALYZE count}
+_STATISTICS_OF: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 _COLUMN_TYPES = {
     "string": sa.Text,
@@ -69,11 +90,48 @@ class Storage:
         return self.tables[entity_type.table]
 
     def create_all(self) -> bool:
-        """Create missing tables; return whether the database was empty."""
+        """Create missing tables and indexes; return whether the database was empty.
+
+        Idempotent: a database made by an older version gets the tables and
+        indexes added since (``create_all`` alone only indexes new tables).
+        """
         inspector = sa.inspect(self.engine)
         new = not inspector.has_table("_info")
         self.metadata.create_all(self.engine)
+        if not new:
+            self.create_missing_indexes()
+        self.analyze()
         return new
+
+    def missing_indexes(self) -> List[sa.Index]:
+        """Indexes of the model the database does not have (by name)."""
+        inspector = sa.inspect(self.engine)
+        existing = set(inspector.get_table_names())
+        present = set()
+        for (_, table_name), indexes in inspector.get_multi_indexes().items():
+            present.update((table_name, index["name"]) for index in indexes)
+        return [index for table in self.metadata.sorted_tables if table.name in existing
+                for index in sorted(table.indexes, key=lambda i: i.name)
+                if (table.name, index.name) not in present]
+
+    def create_missing_indexes(self) -> List[str]:
+        """Create the indexes :meth:`missing_indexes` lists; return their names."""
+        missing = self.missing_indexes()
+        for index in missing:
+            index.create(self.engine, checkfirst=True)
+        return [index.name for index in missing]
+
+    def analyze(self) -> None:
+        """Refresh the planner statistics (SQLite, bounded: see
+        :func:`_sqlite_analyze`; a no-op elsewhere: PostgreSQL's autovacuum
+        analyses by itself)."""
+        if self.engine.dialect.name == "sqlite":
+            with self.engine.connect() as connection:
+                _sqlite_analyze(connection.connection.dbapi_connection)
+                statistics = _STATISTICS_OF.get(self.engine)
+                if statistics is not None:
+                    statistics["generation"] += 1
+                    connection.connection.info[_STATISTICS] = statistics["generation"]
 
     def dispose(self) -> None:
         """Close every database connection of the storage."""
@@ -90,7 +148,7 @@ class Storage:
         indexed = set(primary_key)
         for name, value_type in sorted(self.schema.table_columns(table_name).items()):
             columns.append(sa.Column(name, _COLUMN_TYPES.get(value_type, sa.Text)(), nullable=True))
-            if name.endswith("_id") or name in ("parent_id", "entity_id"):
+            if name.endswith("_id") or name in INDEXED_COLUMNS:
                 indexed.add(name)
         args = list(columns)
         args.append(sa.UniqueConstraint(*primary_key, name="uq_{0}_key".format(table_name)))
@@ -111,9 +169,17 @@ def _depth(name: str) -> int:
 
 
 def create_engine(url: str) -> Engine:
-    """An engine for *url*; SQLite files get WAL mode and foreign-key friendly settings."""
+    """An engine for *url*; SQLite files get WAL mode and foreign-key friendly settings.
+
+    SQLite connections also keep the planner statistics fresh: when a
+    connection goes back to the pool and the last ``ANALYZE`` is older than
+    :data:`SQLITE_ANALYZE_INTERVAL`, it runs again, reading at most
+    :data:`SQLITE_ANALYSIS_LIMIT` rows per index.
+    """
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        last = {"at": time.monotonic(), "generation": 0}
+        lock = threading.Lock()
 
         @sa.event.listens_for(engine, "connect")
         def _on_connect(dbapi_connection, _record):  # pragma: no cover - driver hook
@@ -122,8 +188,87 @@ def create_engine(url: str) -> Engine:
                 cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
+
+        @sa.event.listens_for(engine, "checkin")
+        def _on_checkin(dbapi_connection, record):  # pragma: no cover - driver hook
+            if dbapi_connection is None or time.monotonic() - last["at"] < SQLITE_ANALYZE_INTERVAL:
+                return
+            if not lock.acquire(blocking=False):
+                return
+            try:
+                last["at"] = time.monotonic()
+                _sqlite_analyze(dbapi_connection, wait=False)
+                last["generation"] += 1
+                record.info[_STATISTICS] = last["generation"]
+            except Exception:  # noqa: BLE001 - statistics are an optimisation only
+                pass
+            finally:
+                lock.release()
+
+        @sa.event.listens_for(engine, "checkout")
+        def _on_checkout(dbapi_connection, record, _proxy):  # pragma: no cover - driver hook
+            # Connections opened before the last ANALYZE keep the statistics
+            # they read until told to reload them.
+            if record.info.get(_STATISTICS, 0) != last["generation"]:
+                cursor = dbapi_connection.cursor()
+                try:
+                    cursor.execute("ANALYZE sqlite_schema")
+                except Exception:  # noqa: BLE001 - statistics are an optimisation only
+                    pass
+                finally:
+                    cursor.close()
+                record.info[_STATISTICS] = last["generation"]
+        _STATISTICS_OF[engine] = last
         return engine
     return sa.create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_analyze(dbapi_connection, wait: bool = True) -> None:
+    """``ANALYZE`` of every table, bounded by ``analysis_limit`` (a few
+    milliseconds, whatever the size of the database), then the estimate of
+    the discriminator indexes corrected (see :func:`_discriminator_stats`).
+    ``PRAGMA optimize`` is not enough before SQLite 3.46: it only analyses
+    tables the same connection's queries used. Without *wait* it gives up at
+    once when another connection holds the write lock (it runs again later)."""
+    cursor = dbapi_connection.cursor()
+    try:
+        if not wait:
+            timeout = cursor.execute("PRAGMA busy_timeout").fetchone()[0]
+            cursor.execute("PRAGMA busy_timeout=0")
+        try:
+            cursor.execute("PRAGMA analysis_limit={0:d}".format(SQLITE_ANALYSIS_LIMIT))
+            cursor.execute("ANALYZE")
+            _discriminator_stats(cursor)
+        finally:
+            if not wait:
+                cursor.execute("PRAGMA busy_timeout={0:d}".format(int(timeout)))
+    finally:
+        cursor.close()
+    if getattr(dbapi_connection, "in_transaction", False):
+        dbapi_connection.commit()
+
+
+def _discriminator_stats(cursor) -> None:
+    """Tell SQLite that ``_entity_type`` values are shared by many rows.
+
+    A bounded ``ANALYZE`` samples the first rows of each index and, for a
+    column with a handful of values, estimates a few hundred rows per value
+    instead of a whole subtype; SQLite then reads every Task through the
+    discriminator index rather than the few rows an ``id`` or ``parent_id``
+    index finds. The corrected estimate is half the table per value.
+    """
+    rows = cursor.execute(
+        "SELECT tbl, idx, stat FROM sqlite_stat1 WHERE idx LIKE 'ix\\_%\\_\\_type' ESCAPE '\\'"
+    ).fetchall()
+    for table, index, stat in rows:
+        parts = str(stat or "").split()
+        if not parts or not parts[0].isdigit():
+            continue
+        total = int(parts[0])
+        parts[1:2] = [str(max(1, total // 2))]
+        cursor.execute("UPDATE sqlite_stat1 SET stat = ? WHERE tbl = ? AND idx = ?",
+                       (" ".join(parts), table, index))
+    cursor.execute("ANALYZE sqlite_schema")  # this connection reloads them now
 
 
 def sqlite_url(path: str) -> str:

@@ -283,3 +283,152 @@ def test_context_attached_through_children_gets_project_and_workflow(ftrack_api_
                                    'where id in ({0}, {1})'.format(shot["entity_key"][0], task["entity_key"][0]))
     assert {d["__entity_type__"]: d["project_id"] for d in data} == {"Shot": project_id, "Task": project_id}
     assert all(d["status"] is not None for d in data)
+
+
+# -- what create and update answer ----------------------------------------------------
+
+def test_create_answer_holds_what_was_sent_and_what_the_server_filled(ftrack_api_client):
+    client = ftrack_api_client
+    user = create_op("User", username="answer_" + uuid.uuid4().hex[:8], first_name="Ann")
+    [answer] = client.call([user])
+    data = answer["data"]
+    assert data["__entity_type__"] == "User" and data["id"] == user["entity_key"][0]
+    assert data["username"] == user["entity_data"]["username"] and data["first_name"] == "Ann"
+    # Filled by the server.
+    assert data["resource_type"] == "user" and data["is_active"] is True
+    assert data["user_type_id"] == seed.DEFAULT_USER_TYPE_ID
+    # Empty and not sent: left out, for the client to fetch when needed.
+    for name in ("email", "last_name", "thumbnail_id"):
+        assert name not in data, name
+    [stored] = client.query('select email, last_name from User where id is "{0}"'.format(data["id"]))
+    assert stored["email"] is None and stored["last_name"] is None
+
+
+def test_update_answer_holds_the_change_and_the_key(ftrack_api_client):
+    client = ftrack_api_client
+    user = create_op("User", username="upd_" + uuid.uuid4().hex[:8], first_name="Before")
+    client.call([user])
+    user_id = user["entity_key"][0]
+    data = client.update("User", user_id, {"first_name": "After"})
+    assert data == {"__entity_type__": "User", "id": user_id, "first_name": "After",
+                    "resource_type": "user"}
+
+
+def test_update_answer_of_a_reference_carries_its_foreign_key(tree):
+    client, ids = tree
+    status = seed.STATUS_IDS["Omitted"]
+    data = client.update("Shot", ids["sq010_sh030"], {"status": ref("Status", status)})
+    assert data["status_id"] == status and data["status"]["id"] == status
+    assert "description" not in data and "name" not in data
+
+
+def test_component_created_under_its_base_type_is_a_file(ftrack_api_client):
+    client = ftrack_api_client
+    component = create_op("Component", name="plain_" + uuid.uuid4().hex[:6])
+    [answer] = client.call([component])
+    component_id = component["entity_key"][0]
+    # The answer names the type written; the row is a file component.
+    assert answer["data"]["__entity_type__"] == "Component"
+    assert answer["data"]["system_type"] == "file"
+    [stored] = client.query('select system_type from Component where id is "{0}"'.format(component_id))
+    assert stored["__entity_type__"] == "FileComponent" and stored["system_type"] == "file"
+    assert client.query('select id from FileComponent where id is "{0}"'.format(component_id))
+    client.delete("Component", component_id)
+    assert client.query('select id from Component where id is "{0}"'.format(component_id)) == []
+
+
+def test_a_component_of_another_kind_keeps_its_kind(ftrack_api_client):
+    component = create_op("Component", name="box", system_type="container")
+    [answer] = ftrack_api_client.call([component])
+    assert answer["data"]["system_type"] == "container"
+    [stored] = ftrack_api_client.query('select system_type from Component where id is "{0}"'.format(
+        component["entity_key"][0]))
+    assert stored["__entity_type__"] == "ContainerComponent"
+
+
+# -- notes: category and labels -------------------------------------------------------
+
+def _note(client, tree_ids):
+    note = create_op("Note", content="labelled", parent_id=tree_ids["sq010_sh010"], parent_type="Shot")
+    client.call([note])
+    return note["entity_key"][0]
+
+
+def _label_link(action, note_id, label_id):
+    operation = {"action": action, "entity_type": "NoteLabelLink", "entity_key": [note_id, label_id]}
+    if action == "create":
+        operation["entity_data"] = {"__entity_type__": "NoteLabelLink", "note_id": note_id,
+                                    "label_id": label_id}
+    return operation
+
+
+def _category(client, note_id):
+    [note] = client.query('select category.name, category_id from Note where id is "{0}"'.format(note_id))
+    return note["category_id"], (note["category"] or {}).get("name")
+
+
+def test_first_label_of_a_note_is_its_category(tree):
+    client, ids = tree
+    note_id = _note(client, ids)
+    internal, client_feedback = seed.NOTE_LABEL_IDS["Internal"], seed.NOTE_LABEL_IDS["Client feedback"]
+    assert _category(client, note_id) == (None, None)
+    client.call([_label_link("create", note_id, internal)])
+    assert _category(client, note_id) == (internal, "Internal")
+    client.call([_label_link("create", note_id, client_feedback)])
+    assert _category(client, note_id) == (internal, "Internal")
+    # Losing the label that is its category: the next label takes over, then none.
+    client.call([_label_link("delete", note_id, internal)])
+    assert _category(client, note_id) == (client_feedback, "Client feedback")
+    client.call([_label_link("delete", note_id, client_feedback)])
+    assert _category(client, note_id) == (None, None)
+
+
+def test_a_note_created_with_its_category_and_label_in_one_batch(tree):
+    client, ids = tree
+    label = seed.NOTE_LABEL_IDS["For approval"]
+    note = create_op("Note", content="both", parent_id=ids["sq010_sh020"], parent_type="Shot",
+                     category_id=label)
+    client.call([note, _label_link("create", note["entity_key"][0], label)])
+    assert _category(client, note["entity_key"][0]) == (label, "For approval")
+
+
+def test_a_category_set_directly_stays_when_labels_come_and_go(tree):
+    client, ids = tree
+    default, internal = seed.NOTE_LABEL_IDS["Default"], seed.NOTE_LABEL_IDS["Internal"]
+    note = create_op("Note", content="kept", parent_id=ids["sq010_sh020"], parent_type="Shot",
+                     category_id=default)
+    note_id = note["entity_key"][0]
+    client.call([note, _label_link("create", note_id, internal)])
+    client.call([_label_link("delete", note_id, internal)])
+    assert _category(client, note_id) == (default, "Default")
+
+
+# -- versions and their components ------------------------------------------------------
+
+def test_deleting_a_version_deletes_its_components(tree):
+    client, ids = tree
+    asset = create_op("Asset", name="plate", context_id=ids["sq010_sh010"],
+                      type_id=seed.ASSET_TYPE_IDS["Upload"])
+    version = create_op("AssetVersion", asset_id=asset["entity_key"][0])
+    version_id = version["entity_key"][0]
+    component = create_op("FileComponent", name="main", version_id=version_id)
+    client.call([asset, version, component])
+    client.delete("AssetVersion", version_id)
+    assert client.query('select id from Component where id is "{0}"'.format(component["entity_key"][0])) == []
+    assert client.query('select id from Asset where id is "{0}"'.format(asset["entity_key"][0]))
+
+
+# -- the default project schema -------------------------------------------------------
+
+def test_default_scheme_has_the_workflows_of_a_new_site(ftrack_api_client):
+    client = ftrack_api_client
+    [scheme] = client.query(
+        'select _task_workflow.statuses.name, _version_workflow.statuses.name, '
+        '_task_type_schema.types.name from ProjectSchema where name is "VFX Scheme"')
+    assert sorted(s["name"] for s in scheme["_task_workflow"]["statuses"]) == [
+        "Approved", "Awaiting approval", "In progress", "Not started"]
+    assert sorted(s["name"] for s in scheme["_version_workflow"]["statuses"]) == ["Approved", "Pending"]
+    assert "Hair" in {t["name"] for t in scheme["_task_type_schema"]["types"]}
+    shots = client.query('select task_status.name from SchemaStatus where schema_id is "{0}"'.format(
+        seed.object_type_schema_id("VFX Scheme", "Shot")))
+    assert sorted(s["task_status"]["name"] for s in shots) == ["Normal", "Omitted", "On Hold"]

@@ -160,6 +160,30 @@ def test_image_is_encoded_and_original_kept(ftrack_server, ftrack_api_client, ff
     assert client.query("select id from Component where id is {0}".format(source_id)) != []
 
 
+def test_outputs_exist_as_soon_as_the_job_does(ftrack_api_client, ffmpeg_executable, tmp_path):
+    # A client reads the job's plan and fetches the outputs right away.
+    client = ftrack_api_client
+    data = make_media(ffmpeg_executable, tmp_path / "clip.mov", video=True)
+    version = make_version(client)
+    source_id = stored_component(client, data, ".mov")
+    job_id = encode(client, source_id, version["id"], keep_original=True)["job_id"]
+    [job] = client.query("select data, job_components.component_id from Job where id is {0}".format(job_id))
+    planned = [o["component_id"] for o in json.loads(job["data"])["output"]]
+    assert sorted(c["component_id"] for c in job["job_components"]) == sorted(planned)
+    outputs = client.query("select name, version_id, component_locations.location_id "
+                           "from FileComponent where id in ({0})".format(", ".join(planned)))
+    assert sorted(o["name"] for o in outputs) == ["ftrackreview-image", "ftrackreview-mp4"]
+    assert {o["version_id"] for o in outputs} == {version["id"]}
+    # Already registered where their data will be.
+    for output in outputs:
+        assert [l["location_id"] for l in output["component_locations"]] == [SERVER_LOCATION]
+    assert wait_for_job(client, job_id)["status"] == "done"
+    # Deleting the version takes its encoded media along.
+    client.delete("AssetVersion", version["id"])
+    assert client.query("select id from Component where id in ({0})".format(", ".join(planned))) == []
+    assert client.query("select id from Component where id is {0}".format(source_id)) != []
+
+
 def test_unreadable_media_fails_with_the_ffmpeg_message(ftrack_api_client, ffmpeg_executable):
     client = ftrack_api_client
     source_id = stored_component(client, b"this is not a video", ".mov")
@@ -168,6 +192,10 @@ def test_unreadable_media_fails_with_the_ffmpeg_message(ftrack_api_client, ffmpe
     data = json.loads(job["data"])
     assert "stream" in data["error"] or "ffmpeg" in data["error"]
     assert data["output"] and job["job_components"] == []
+    # The outputs planned when the job was queued are gone.
+    for output in data["output"]:
+        assert client.query("select id from Component where id is {0}".format(
+            output["component_id"])) == []
     # A failed job removes nothing, whatever keep_original says.
     assert client.query("select id from Component where id is {0}".format(source_id)) != []
 

@@ -7,6 +7,7 @@ official client (see ``conftest.py``); the tests check what it observed.
 
 import hashlib
 import json
+import logging
 
 import pytest
 
@@ -255,7 +256,7 @@ def updated(reference_python, ftrack_server, run_reference):
 
 def test_update_seen_by_new_session(updated):
     assert updated["before"] == {"name": "sh010", "description": None,
-                                 "status": "Not started"}
+                                 "status": "Normal"}
     assert updated["new_session"] == {
         "name": "sh010_renamed", "description": "Hero shot.",
         "status": "Approved", "status_id": updated["approved_id"]}
@@ -426,3 +427,75 @@ def test_failed_batch_stores_nothing(reference_python, ftrack_server,
     # Required attributes are checked at the end of a batch.
     assert observed["deferred"] is None
     assert observed["late_stored"] == [observed["late_name"]]
+
+
+# -- create answers, components, note categories, the default scheme ------------
+
+@pytest.fixture(scope="module")
+def written(reference_python, tmp_path_factory, run_reference):
+    # A server of its own: the default scheme as a fresh server has it.
+    server = start_server(str(tmp_path_factory.mktemp("written")))
+    try:
+        yield run_reference(reference_python, server, "written")
+    finally:
+        server.stop()
+
+
+def test_create_answer_leaves_unsent_attributes_unfetched(written):
+    # Only what was sent (and the key) is known after the commit ...
+    assert written["unset_after_commit"] == {
+        "email": [True, True], "first_name": [True, True],
+        "username": [False, False], "id": [False, False]}
+    # ... and populating fetches the rest.
+    assert written["email_after_populate"] == [None, None]
+
+
+def test_component_created_as_base_type_is_a_file_component(written):
+    assert written["component_seen"] == [{
+        "entity_type": "FileComponent", "id": written["component_id"],
+        "system_type": "file"}]
+
+
+def test_note_created_with_a_category_keeps_it(written):
+    assert written["note_seen"] == {"category_id": written["category_id"],
+                                    "labels": [written["category_id"]]}
+
+
+def test_formatter_shows_a_users_timelogs_and_their_user(written):
+    text = written["formatted_user"]
+    assert text.startswith("User\n")
+    assert " timelogs: Timelog" in text
+    # The timelog's user is the user being formatted, shown once.
+    assert " user: User{...}" in text
+
+
+def test_default_scheme_offers_the_workflows_of_a_new_site(written):
+    assert written["statuses"] == {
+        "Task": ["Approved", "Awaiting approval", "In progress", "Not started"],
+        "Shot": ["Normal", "Omitted", "On Hold"],
+        "AssetBuild": ["Normal", "Omitted", "On Hold"],
+        "AssetVersion": ["Approved", "Pending"]}
+    assert written["types"] == {
+        "Task": sorted(["Generic", "Animation", "Modeling", "Previz", "Lookdev",
+                        "Hair", "Cloth", "FX", "Lighting", "Compositing",
+                        "Tracking", "Rigging"]),
+        "AssetBuild": ["Character", "Environment", "Matte Painting", "Prop"]}
+
+
+# -- the event hub's heartbeats ------------------------------------------------------
+
+def test_heartbeat_answers_keep_a_quiet_subscriber_connected(reference_python, ftrack_fresh_server,
+                                                             run_reference, caplog):
+    # Heartbeats every 0.2 s, a client silent for 1 s is dropped; the
+    # publishing takes about four times that.
+    settings = ftrack_fresh_server.event_hub.settings
+    settings.heartbeat_interval = 0.2
+    settings.heartbeat_timeout = 1.0
+    with caplog.at_level(logging.INFO, logger="ftrack_local.events.socketio"):
+        observed = run_reference(reference_python, ftrack_fresh_server, "event_heartbeat",
+                                 count=8, interval=0.5)
+    assert observed["publisher_connected"] is True
+    assert observed["received"] == list(range(1, 9))
+    assert observed["subscriber_connected"] is True
+    # No connection was dropped (and silently reconnected) on the way.
+    assert not [r for r in caplog.records if "Dropping silent" in r.getMessage()]

@@ -492,7 +492,10 @@ def test_custom_attribute_value_types(storage):
     ("Shot where descendants any ()", ["sh010", "sh020"]),
     ('Task where ancestors.name is "001" and not ancestors any (name is "010")', ["t_layout"]),
     ('Task where ancestors any (descendants any (name is "fx"))', []),
-    ('Task where ancestors any (descendants any (name is "layout"))', ["t_layout"]),
+    # sq001 is an ancestor of every task below it and has the layout task below it.
+    ('Task where ancestors any (descendants any (name is "layout"))',
+     ["t_anim", "t_comp", "t_layout"]),
+    ('Shot where ancestors any (descendants any (name is "030"))', ["sh030"]),
     ("Sequence where descendants any (ancestors any (name is '002'))", ["sq002"]),
 ])
 def test_lineage(storage, expression, expected):
@@ -614,7 +617,7 @@ def test_unknown_entity_type(storage):
     ('Task where metadata is "x"', ['"metadata"', "collection"]),
     ('Task where link is "x"', ['"link"', "cannot be used in a query condition"]),
     ('Task where thumbnail_url is "x"', ['"thumbnail_url"', "cannot be used"]),
-    ('Asset where latest_version.version is 1', ['"latest_version"', "cannot be used"]),
+    ('Asset where latest_version.link is "x"', ['"link"', "cannot be used"]),
     ('Task where name.first is "x"', ['"name"', "not a relation"]),
     ('Task where name has (id is "x")', ['"name"', "not a relation"]),
 ])

@@ -638,7 +638,7 @@ def _random_criteria(rng, depth=0):
     """Return random criteria text mixing every construct."""
     roll = rng.random()
     if depth > 3 or roll < 0.4:
-        path = rng.choice(["a", "b.c", "type", "d_e"])
+        path = rng.choice(["a", "b.c", "type", "d_e", "p[T].c", "a.b[ U ]"])
         operator = rng.choice(["is", "=", "!=", "like", ">=", "in", "not_in", "any", "has"])
         if operator in ("in", "not_in"):
             if rng.random() < 0.2:
@@ -650,7 +650,8 @@ def _random_criteria(rng, depth=0):
         if operator in ("any", "has"):
             inner = "" if rng.random() < 0.4 else _random_criteria(rng, depth + 1)
             return "{0} {1} ({2})".format(path, operator, inner)
-        return "{0} {1} {2}".format(path, operator, rng.choice(["1", '"v"', "'w'", "x-y"]))
+        return "{0} {1} {2}".format(path, operator, rng.choice(
+            ["1", '"v"', "'w'", "x-y", r'"a \"b\""', r"'it\'s'", r'"c:\\"']))
     if roll < 0.55:
         return "not " + _random_criteria(rng, depth + 1)
     if roll < 0.7:
@@ -671,7 +672,8 @@ def test_fast_paths_match_reference_grammar():
 
     rng = random.Random(20240501)
     words = ["a", "b.c", "is", "=", "in", "and", "or", "not", "(", ")", "()", ",",
-             '"x"', "'y'", "1", "any", "has", "order", "by", "limit", "offset", "2"]
+             '"x"', "'y'", "1", "any", "has", "order", "by", "limit", "offset", "2",
+             "[T]", "a[", "\\", '\\"']
     for _ in range(600):
         expression = rng.choice(["T", "select a, b.c from T"])
         expression += " where " + _random_criteria(rng)
@@ -681,5 +683,63 @@ def test_fast_paths_match_reference_grammar():
             tokens = expression.split(" ")
             tokens[rng.randrange(len(tokens))] = rng.choice(words)
             expression = " ".join(tokens)
+        if rng.random() < 0.2:
+            expression = expression.replace("a", "a[A]", 1)
         expected = _outcome(parse_slow, expression)
         assert _outcome(parser_module.parse_uncached, expression) == expected, expression
+
+
+# -- casts and escaped quotes --------------------------------------------------
+
+@pytest.mark.parametrize("expression, expected", [
+    ('Task where parent[Folder] has (name is "x")',
+     Query("Task", criteria=Related(("parent[Folder]",), "has", cmp("name", "=", q("x"))))),
+    ('Task where ancestors[Shot].name is "sh010"',
+     Query("Task", criteria=Comparison(("ancestors[Shot]", "name"), "=", q("sh010")))),
+    ('Appointment where resource[ User ].username is "x"',
+     Query("Appointment", criteria=Comparison(("resource[User]", "username"), "=", q("x")))),
+    ('Task where allocations.resource[Group].memberships any (user.username is "x")',
+     Query("Task", criteria=Related(("allocations", "resource[Group]", "memberships"), "any",
+                                    cmp("user.username", "=", q("x"))))),
+    ('select parent[Shot].name, name from Task',
+     Query("Task", projections=(("parent[Shot]", "name"), ("name",)))),
+    ('Task order by parent[Shot].name descending',
+     Query("Task", order=(Order(("parent[Shot]", "name"), True),))),
+    ('Task where id in (select id from Task where parent[Sequence].name is "sq")',
+     Query("Task", criteria=Comparison(("id",), "in", Query(
+         "Task", projections=(("id",),),
+         criteria=Comparison(("parent[Sequence]", "name"), "=", q("sq")))))),
+    ('Task where not parent[Shot] any () and name is x',
+     Query("Task", criteria=And((Not(Related(("parent[Shot]",), "any", None)),
+                                 cmp("name", "=", b("x")))))),
+])
+def test_casts(expression, expected):
+    check(expression, expected)
+
+
+@pytest.mark.parametrize("text, expected", [
+    (r'"a \"quoted\" thing"', q('a "quoted" thing')),
+    (r"'it\'s'", q("it's")),
+    (r'"it\'s"', q("it's")),
+    (r'"back\\"', q("back\\")),
+    (r'"C:\temp\x"', q("C:\\temp\\x")),
+    (r'"50\%%"', q("50\\%%")),
+    (r'"\"" ', q('"')),
+])
+def test_escaped_quotes(text, expected):
+    check("Task where name is " + text, Query("Task", criteria=cmp("name", "=", expected)))
+    check("Task where name in ({0}, {0})".format(text.strip()),
+          Query("Task", criteria=cmp("name", "in", (expected, expected))))
+
+
+@pytest.mark.parametrize("expression, reason", [
+    (r'Task where name is "abc\"', "unclosed quote at position 19"),
+    ('Task where parent[ is "x"', "position 17"),
+    ('Task where parent[Shot] .name is "x"', "position 24"),
+    ('Task where parent[Shot][Task].name is "x"', "position 23"),
+    ('select parent[].name from Task', "position 13"),
+])
+def test_malformed_casts_and_escapes(expression, reason):
+    with pytest.raises(ParseError) as error:
+        parse(expression)
+    assert reason in str(error.value)

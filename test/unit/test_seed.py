@@ -411,5 +411,45 @@ def test_version_workflow_has_documented_statuses(records):
             if link["workflow_schema_id"]
             == project_schema["asset_version_workflow_schema_id"]
         }
-        for name in ("Pending", "Pending Review", "Approved"):
+        for name in ("Pending", "Approved"):
             assert seed.STATUS_IDS[name] in statuses, (project_schema["name"], name)
+
+
+def _names(records, entity_type, ids):
+    by_id = {data["id"]: data["name"] for data in _by_type(records, entity_type)}
+    return sorted(by_id[i] for i in ids)
+
+
+def test_default_scheme_is_the_one_of_a_new_ftrack_site(records):
+    scheme = _one(records, "ProjectSchema", name=seed.DEFAULT_PROJECT_SCHEMA_NAME)
+
+    def workflow(workflow_id):
+        return _names(records, "Status", [
+            link["status_id"] for link in _by_type(records, "WorkflowSchemaStatus")
+            if link["workflow_schema_id"] == workflow_id])
+
+    assert workflow(scheme["task_workflow_schema_id"]) == sorted(
+        ["Not started", "In progress", "Awaiting approval", "Approved"])
+    assert workflow(scheme["asset_version_workflow_schema_id"]) == ["Approved", "Pending"]
+    task_types = [link["type_id"] for link in _by_type(records, "TaskTypeSchemaType")
+                  if link["task_type_schema_id"] == scheme["task_type_schema_id"]]
+    assert task_types[0] == seed.TYPE_IDS["Generic"]
+    assert _names(records, "Type", task_types) == sorted([
+        "Generic", "Animation", "Modeling", "Previz", "Lookdev", "Hair", "Cloth", "FX",
+        "Lighting", "Compositing", "Tracking", "Rigging"])
+    for object_type in ("Shot", "Sequence", "Episode", "AssetBuild"):
+        schema_id = seed.object_type_schema_id(scheme["name"], object_type)
+        statuses = [link["status_id"] for link in _by_type(records, "SchemaStatus")
+                    if link["schema_id"] == schema_id]
+        assert _names(records, "Status", statuses) == ["Normal", "Omitted", "On Hold"]
+    build_types = [link["type_id"] for link in _by_type(records, "SchemaType")
+                   if link["schema_id"] == seed.object_type_schema_id(scheme["name"], "AssetBuild")]
+    assert _names(records, "Type", build_types) == sorted(
+        ["Character", "Prop", "Environment", "Matte Painting"])
+
+
+def test_review_scheme_has_the_review_steps_the_docs_use(records):
+    scheme = _one(records, "ProjectSchema", name="Review Scheme")
+    statuses = {link["status_id"] for link in _by_type(records, "WorkflowSchemaStatus")
+                if link["workflow_schema_id"] == scheme["asset_version_workflow_schema_id"]}
+    assert seed.STATUS_IDS["Pending Review"] in statuses

@@ -356,7 +356,7 @@ def test_context_derived_values(storage, tree):
         assert row["bid"] == 0 and row["sort"] == 0
         assert row["created_by_id"] == ADMIN_ID
     # Shot: statuses of the project schema's Shot schema; not typeable.
-    assert shot["status_id"] == seed.STATUS_IDS["Not started"]
+    assert shot["status_id"] == seed.STATUS_IDS["Normal"]
     assert shot["type_id"] is None
     # Task: the task workflow and task type schema.
     assert task["status_id"] == seed.STATUS_IDS["Not started"]
@@ -370,7 +370,7 @@ def test_object_type_schema_overrides_and_non_statusable_types(storage, tree):
         milestone = make_context(writer, "Milestone", tree["project"], "delivery")
     build = one(storage, "AssetBuild", id=build["id"])
     assert build["type_id"] == seed.TYPE_IDS["Character"]
-    assert build["status_id"] == seed.STATUS_IDS["Not started"]
+    assert build["status_id"] == seed.STATUS_IDS["Normal"]
     folder = one(storage, "Folder", id=folder["id"])
     assert folder["status_id"] is None and folder["type_id"] is None
     milestone = one(storage, "Milestone", id=milestone["id"])
@@ -927,20 +927,23 @@ def test_delete_task_removes_its_notes(storage, tree):
     assert one(storage, "Shot", id=tree["shot"]["id"])
 
 
-def test_version_with_components_cannot_be_deleted(storage, tree):
+def test_version_delete_removes_its_components(storage, tree):
     with batch(storage) as writer:
         _, asset = writer.create("Asset", {"name": "a", "context_id": tree["shot"]["id"]})
         _, version = writer.create("AssetVersion", {"asset_id": asset["id"]})
         _, component = writer.create("FileComponent", {"name": "main", "version_id": version["id"]})
-    with pytest.raises(IntegrityError) as info:
-        with batch(storage) as writer:
-            writer.delete("AssetVersion", [version["id"]])
-    assert info.value.content == 'Cannot delete AssetVersion "{0}": it still has components.'.format(
-        version["id"])
+        writer.create("ComponentLocation", {"component_id": component["id"],
+                                            "location_id": seed.SERVER_LOCATION_ID,
+                                            "resource_identifier": component["id"]})
+        _, other = writer.create("FileComponent", {"name": "elsewhere"})
     with batch(storage) as writer:
-        writer.delete("FileComponent", [component["id"]])
         writer.delete("AssetVersion", [version["id"]])
+        removed = {(c[0], c[1], c[2].get("id")) for c in writer.changes if c[0] == "remove"}
     assert not rows(storage, "AssetVersion", id=version["id"])
+    assert not rows(storage, "FileComponent", id=component["id"])
+    assert not rows(storage, "ComponentLocation", component_id=component["id"])
+    assert ("remove", "FileComponent", component["id"]) in removed
+    assert one(storage, "FileComponent", id=other["id"])
 
 
 def test_location_with_components_cannot_be_deleted(storage):

@@ -359,6 +359,8 @@ class Entity(
                         unchanged = False
                 if unchanged:
                     continue
+                if is_collection and kind == "remote_attribute":
+                    own._refresh_copy(self, old_value)
                 target[name] = value
                 log.append(
                     {

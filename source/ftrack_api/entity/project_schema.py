@@ -7,18 +7,28 @@ class ProjectSchema(ftrack_api.entity.base.Entity):
     """Class representing ProjectSchema."""
 
     def _get_object_schema(self, schema):
-        """Return the ``Schema`` entity for the object type named *schema*."""
-        object_type_ids = set(
-            object_type["id"]
-            for object_type in self.session.query(
-                'select id from ObjectType where name is "{0}"'.format(schema)
-            )
-        )
+        """Return the ``Schema`` entity for entity type *schema* (e.g. ``'Shot'``).
+
+        The object type is the default ``object_type_id`` of the entity
+        type's class. Raise :exc:`ValueError` when *schema* is not an entity
+        type, has no object type or has no schema in this project schema.
+        """
+        try:
+            entity_class = self.session.types[schema]
+        except KeyError:
+            raise ValueError("Schema {0} does not exist.".format(schema))
+
+        attribute = entity_class.attributes.get("object_type_id")
+        object_type_id = getattr(attribute, "default_value", None)
+        if not isinstance(object_type_id, str):
+            raise ValueError("Schema {0} does not have statuses.".format(schema))
 
         object_schemas = list(self["_schemas"])
-        self.session.populate(object_schemas, "object_type_id")
+        self.session.populate(object_schemas, "object_type_id, type_id")
         for object_schema in object_schemas:
-            if object_schema["object_type_id"] in object_type_ids:
+            if object_type_id in (
+                object_schema["object_type_id"], object_schema["type_id"]
+            ):
                 return object_schema
 
         raise ValueError("No schema found for {0!r}.".format(schema))

@@ -23,7 +23,7 @@ from ..schema import EntityType
 from ..storage import Storage, now
 from ..values import encode_datetime
 from .loader import Loader, projection_tree
-from .writer import Writer
+from .writer import CUSTOM_VALUE_TYPES, Writer
 
 ACTIONS: Dict[str, Callable[["Request", dict], Any]] = {}
 
@@ -123,9 +123,12 @@ def create(request: Request, operation: dict) -> dict:
     if not isinstance(data, dict):
         raise ValidationError('Operation "create" needs "entity_data", an object.')
     key = operation.get("entity_key")
-    row_type, row = request.writer.create(_required(operation, "entity_type"), data,
+    requested = _entity_type(request, operation)
+    row_type, row = request.writer.create(requested.name, data,
                                           key if isinstance(key, list) else None)
-    return {"action": "create", "data": request.loader.serialize_full(row_type, row, data)}
+    return {"action": "create",
+            "data": request.loader.serialize_written(_answered_type(requested, row_type), row, data,
+                                                     created=True)}
 
 
 @action("update")
@@ -134,8 +137,25 @@ def update(request: Request, operation: dict) -> dict:
     data = operation.get("entity_data")
     if not isinstance(data, dict):
         raise ValidationError('Operation "update" needs "entity_data", an object.')
-    row_type, row = request.writer.update(_required(operation, "entity_type"), _key(operation), data)
-    return {"action": "update", "data": request.loader.serialize_full(row_type, row, data)}
+    requested = _entity_type(request, operation)
+    row_type, row = request.writer.update(requested.name, _key(operation), data)
+    return {"action": "update",
+            "data": request.loader.serialize_written(_answered_type(requested, row_type), row, data,
+                                                     created=False,
+                                                     changed=request.writer.updated_columns)}
+
+
+def _answered_type(requested: EntityType, written: EntityType) -> EntityType:
+    """The type a create or update answer names: the one the client wrote.
+
+    A client keeps the entity it wrote under that type; an answer naming the
+    subtype the server stored the row as (a ``Component`` stored as a
+    ``FileComponent``) would leave that entity without its values. Custom
+    attribute values keep naming their stored value type.
+    """
+    if requested.name in CUSTOM_VALUE_TYPES or not written.is_a(requested.name):
+        return written
+    return requested
 
 
 @action("delete")

@@ -3,6 +3,11 @@
 Each computation takes the loader, the owner type, the attribute and the
 owner rows of one batch, and returns one value per row: a JSON value for
 scalars, a row (or None) for references, a list of rows for collections.
+
+Queries use the same values in SQL: :mod:`ftrack_local.query.compiler`
+mirrors ``latest_version``, ``is_latest_version``, ``time_logged``,
+``bid_time_logged_difference`` and ``is_open`` (change both together), and
+refuses the others in conditions, naming the attribute.
 """
 
 from collections import defaultdict

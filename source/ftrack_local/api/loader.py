@@ -27,11 +27,17 @@ _ALWAYS = {"TypedContext": ("object_type_id", "project_id", "context_type"),
 
 
 def projection_tree(paths: Iterable[Sequence[str]]) -> Tree:
-    """``[("status", "state", "short"), ("name",)]`` -> nested dict."""
+    """``[("status", "state", "short"), ("name",)]`` -> nested dict.
+
+    Casts (``parent[Shot]``) only make the type's attributes selectable (the
+    query compiler checks them); the tree holds the plain attribute names.
+    """
     tree: Tree = {}
     for path in paths:
         node = tree
         for name in path:
+            if name.endswith("]"):
+                name = name.partition("[")[0]
             node = node.setdefault(name, {})
     return tree
 
@@ -79,7 +85,7 @@ class Loader:
         return out
 
     def serialize_full(self, entity_type: EntityType, row: Row, sent: Iterable[str] = ()) -> dict:
-        """The answer to create and update: every stored scalar plus the attributes *sent*."""
+        """Every stored scalar of *row* plus the attributes *sent* (a job's full answer)."""
         row_type = self.row_type(row, entity_type)
         tree: Tree = {a.name: {} for a in row_type.attributes.values() if a.stored}
         for name in sent:
@@ -87,6 +93,46 @@ class Loader:
             if attribute is not None and not attribute.restricted and name not in tree:
                 tree[name] = {}
         return self.serialize([row], tree, entity_type)[0]
+
+    def serialize_written(self, requested: EntityType, row: Row, sent: Iterable[str],
+                          created: bool, changed: Iterable[str] = ()) -> dict:
+        """The answer to ``create`` and ``update``: what a real server sends back.
+
+        Always the primary key and the system projections; then the
+        attributes *sent*, as stored (with the foreign key of each reference
+        sent), and those of the columns *changed* (an update's side effects,
+        such as a job's ``finished_at``); for a *created* row also every
+        other stored scalar the server filled with a value (defaults,
+        derived values). Attributes that stayed empty and were not sent are
+        left out, so a client still sees them as not fetched. The answer
+        names the type the client wrote (``Component`` when it created a
+        ``Component`` the server stores as a ``FileComponent``).
+        """
+        row_type = self.row_type(row, requested)
+        tree: Tree = {}
+        columns = set(changed)
+        for name in sent:
+            attribute = row_type.attributes.get(name)
+            if attribute is not None and not attribute.restricted:
+                tree[name] = {}
+                relation = attribute.relation
+                if attribute.kind == "reference" and relation is not None and relation.kind == "many_to_one":
+                    columns.add(relation.local_column)
+        if columns:
+            # A reference sent is also a change of its foreign key (``status`` and ``status_id``).
+            for attribute in row_type.attributes.values():
+                if attribute.stored and attribute.column in columns:
+                    tree.setdefault(attribute.name, {})
+        if created:
+            for attribute in row_type.attributes.values():
+                if attribute.stored and row.get(attribute.column) is not None:
+                    tree.setdefault(attribute.name, {})
+        entity = self.serialize([row], tree, requested)[0]
+        if row_type is not requested and requested.name in self.schema.types:
+            entity = {name: value for name, value in entity.items()
+                      if name == "__entity_type__" or name in requested.attributes}
+            entity["__entity_type__"] = requested.name
+        return entity
 
     # -- rows -----------------------------------------------------------------
 

@@ -66,6 +66,13 @@ DISCRIMINATORS: Tuple[Tuple[str, str, Dict[Any, str]], ...] = (
     ("List", "system_type", {"task": "TypedContextList", "assetversion": "AssetVersionList"}),
 )
 
+#: Discriminator values of rows created under a base type itself: a
+#: ``Component`` created without a ``system_type`` is a file component, as on
+#: a real server (whose component table defaults the column).
+BASE_DISCRIMINATOR_DEFAULTS: Dict[str, Tuple[str, Any]] = {
+    "Component": ("system_type", "file"),
+}
+
 #: Values the server gives required (or commonly read) attributes a client
 #: may leave out, per base type.
 SERVER_DEFAULTS: Dict[str, Dict[str, Any]] = {
@@ -110,7 +117,6 @@ class Cascade:
 
 CASCADES: Tuple[Cascade, ...] = (
     # Refusals (checked before anything is removed).
-    Cascade("AssetVersion", "Component", "version_id", REFUSE_DIRECT, "components"),
     Cascade("Location", "ComponentLocation", "location_id", REFUSE, "component locations"),
     # Whatever any entity owns.
     Cascade("*", "Metadata", "parent_id"),
@@ -141,6 +147,8 @@ CASCADES: Tuple[Cascade, ...] = (
     Cascade("AssetVersion", "AssetVersionLink", "from_id"),
     Cascade("AssetVersion", "AssetVersionLink", "to_id"),
     Cascade("AssetVersion", "ReviewSessionObject", "version_id"),
+    # A version's components (its encoded review media among them) go with it.
+    Cascade("AssetVersion", "Component", "version_id"),
     Cascade("Component", "ComponentLocation", "component_id"),
     Cascade("Component", "Component", "container_id"),
     Cascade("Component", "NoteComponent", "component_id"),
@@ -265,6 +273,8 @@ class Writer:
         #: What the batch changed, in order: "add", "update" or "remove" entries
         #: (see :data:`Change`); "remove" entries hold the removed row's values.
         self.changes: List[Change] = []
+        #: Columns the last :meth:`update` changed (side effects included).
+        self.updated_columns: Set[str] = set()
 
     # ================================================================== public API
 
@@ -289,6 +299,9 @@ class Writer:
                 return self.update(type_name, list(pair), data)
 
         self._fill_literal_defaults(plan, values)
+        base_default = BASE_DISCRIMINATOR_DEFAULTS.get(requested.name)
+        if base_default is not None and values.get(base_default[0]) is None:
+            values[base_default[0]] = base_default[1]
         row_type = self._resolve_type(requested, values)
         row_plan = self._plan(row_type)
         self._fill_discriminators(row_plan, values)
@@ -307,6 +320,8 @@ class Writer:
         self._remember(row_type, row)
         if row_type.is_a("Note"):
             self._add_author_recipient(row)
+        if row_type.is_a("NoteLabelLink"):
+            self._categorise_note(row["note_id"])
         for attribute, members in collections:
             self._write_collection(row_type, requested.name, row, attribute, members)
         reported = requested if requested.report_as_self else row_type
@@ -317,6 +332,7 @@ class Writer:
     def update(self, type_name: str, entity_key: list, data: dict) -> Tuple[EntityType, dict]:
         """Update one entity; return (reported type, stored row after the update)."""
         requested = self._type(type_name)
+        self.updated_columns = set()
         if requested.name in CUSTOM_VALUE_TYPES:
             return self._write_custom_value(requested, entity_key, data, creating=False)
         plan = self._plan(requested)
@@ -347,6 +363,7 @@ class Writer:
             self._reparent(row, changes)
         if any(column in changes for group in row_plan.unique for column in group):
             self._check_unique(row_plan, dict(row, **changes), exclude_seq=row[SEQ])
+        self.updated_columns = set(changes) - _PRIVATE_COLUMNS
         if changes:
             table = row_plan.table
             self.connection.execute(table.update().where(table.c[SEQ] == row[SEQ]).values(**changes))
@@ -367,6 +384,8 @@ class Writer:
         row = self._get(plan, entity_key)
         self._contexts.clear()
         self._remove(plan.table, [row], direct=True)
+        if requested.is_a("NoteLabelLink"):
+            self._categorise_note(row["note_id"], removed_label=row["label_id"])
 
     def finish(self) -> None:
         """Check required attributes of every row created or updated in the batch."""
@@ -705,6 +724,32 @@ class Writer:
         values = {"note_id": pair[0], "resource_id": pair[1], TYPE: recipient.name}
         self._record_row("add", recipient, self._insert(plan, values))
         self._auto_recipients.add(pair)
+
+    def _categorise_note(self, note_id: Any, removed_label: Any = None) -> None:
+        """Keep a note's category in line with its labels (two names of one idea).
+
+        A note labelled while it has no category takes its first label as
+        category; a note losing the label that was its category takes its
+        next label, or none.
+        """
+        note_type = self.schema.types["Note"]
+        note_plan = self._plan(note_type)
+        note = self._find(note_plan, {"id": note_id})
+        if note is None:
+            return
+        current = note.get("category_id")
+        if current is not None and current != removed_label:
+            return
+        table = self._plan(self.schema.types["NoteLabelLink"]).table
+        category = self.connection.execute(
+            sa.select(table.c.label_id).where(table.c.note_id == note_id)
+            .order_by(table.c[SEQ]).limit(1)).scalar()
+        if category == current:
+            return
+        note_table = note_plan.table
+        self.connection.execute(note_table.update().where(note_table.c[SEQ] == note[SEQ]).values(
+            category_id=category))
+        self._record_update(self._type(note[TYPE]), note, {"category_id": category})
 
     # ================================================================== change log
 

@@ -8,10 +8,13 @@ changes the job through ordinary API batches (``Backend.call``), so every
 step is a committed request that publishes ``ftrack.update`` like any other:
 ``queued`` → ``running`` → ``done`` (or ``failed`` with ``data.error``).
 
-A finished job owns one ``FileComponent`` per output, stored in
-``ftrack.server`` and attached through ``JobComponent`` rows; with a version
-the outputs belong to it and the image becomes its thumbnail; without
-``keep_original`` the source component and its data are deleted.
+The job owns one ``FileComponent`` per output from the moment it is queued
+(attached through ``JobComponent`` rows, registered in ``ftrack.server``
+and, with a version, belonging to it), so a client can fetch the outputs
+the job's data names, and their URLs, right away. When the job is done
+they hold their data, the image is the version's thumbnail and, without
+``keep_original``, the source component and its data are deleted; a
+failed job deletes its outputs.
 """
 
 import json
@@ -105,6 +108,23 @@ def start_encoding(request: Any, operation: dict, store: BlobStore,
     _, job = request.writer.create("Job", {
         "__entity_type__": "Job", "type": jobs.ENCODE_MEDIA_JOB, "status": jobs.QUEUED,
         "user_id": request.user_id, "data": json.dumps(plan)})
+    # The outputs exist from the start, attached to the job (and the version)
+    # and registered in ftrack.server: a client may fetch them, and their
+    # URLs, as soon as it has the job. Their data and size come when the
+    # encoding has finished.
+    for output in plan["output"]:
+        name, file_type = OUTPUT_COMPONENTS[output["format"]]
+        component = {"__entity_type__": "FileComponent", "id": output["component_id"],
+                     "name": name, "file_type": file_type, "system_type": "file"}
+        if version_id is not None:
+            component["version_id"] = version_id
+        request.writer.create("FileComponent", component)
+        request.writer.create("ComponentLocation", {
+            "__entity_type__": "ComponentLocation", "component_id": output["component_id"],
+            "location_id": seed.SERVER_LOCATION_ID, "resource_identifier": output["component_id"]})
+        request.writer.create("JobComponent", {"__entity_type__": "JobComponent",
+                                               "job_id": job["id"],
+                                               "component_id": output["component_id"]})
     task = EncodeTask(job_id=job["id"], username=request.username,
                       source_component_id=component_id, version_id=version_id,
                       keep_original=keep_original, plan=plan)
@@ -157,6 +177,11 @@ class MediaEncoder:
                 data = json.loads(job.get("data") or "{}")
             except ValueError:
                 data = {}
+            if not isinstance(data, dict):
+                data = {}
+            output = data.get("output")
+            operations.extend(self._discarded_outputs(
+                output if isinstance(output, list) else [], username))
             data.update(description="Encoding failed",
                         error="The server stopped before the job finished.")
             operations.append(_update("Job", job["id"], {"status": jobs.FAILED,
@@ -164,6 +189,18 @@ class MediaEncoder:
         if operations:
             self.backend.call(operations, username)
         return len(operations)
+
+    def _discarded_outputs(self, output: List[Any], username: str) -> List[Dict[str, Any]]:
+        """Operations deleting the output components of a failed job that still exist."""
+        ids = [o.get("component_id") for o in output
+               if isinstance(o, dict) and isinstance(o.get("component_id"), str)]
+        if not ids:
+            return []
+        [found] = self.backend.call([{"action": "query", "expression": (
+            "select id from FileComponent where id in ({0})".format(
+                ", ".join('"{0}"'.format(i.replace('"', "")) for i in ids)))}], username)
+        return [{"action": "delete", "entity_type": "FileComponent", "entity_key": [c["id"]]}
+                for c in found["data"]]
 
     def _run_logged(self, task: EncodeTask) -> None:
         try:
@@ -190,8 +227,10 @@ class MediaEncoder:
             message = getattr(error, "content", None) or str(error)
             log.warning("Encoding job %s failed: %s", task.job_id, message)
             try:
-                self._set_job(task, jobs.FAILED, dict(
-                    task.plan, description="Encoding failed", error=message))
+                self.backend.call(self._discarded_outputs(task.plan["output"], task.username) + [
+                    _update("Job", task.job_id, {"status": jobs.FAILED, "data": json.dumps(dict(
+                        task.plan, description="Encoding failed", error=message))})],
+                    task.username)
             except NotFoundError:
                 log.info("Encoding job %s was deleted while it ran", task.job_id)
             return
@@ -233,25 +272,14 @@ class MediaEncoder:
         return outputs
 
     def _publish(self, task: EncodeTask, outputs: List[Dict[str, Any]]) -> None:
-        """Create the output components and finish the job, in one batch."""
+        """Complete the output components and finish the job, in one batch."""
         operations: List[Dict[str, Any]] = []
         for output in outputs:
-            component = {"id": output["component_id"], "name": output["name"],
-                         "file_type": output["file_type"], "size": output["size"],
-                         "system_type": "file"}
-            if task.version_id is not None:
-                component["version_id"] = task.version_id
             operations += [
-                _create("FileComponent", component),
-                _create("ComponentLocation", {
-                    "component_id": output["component_id"],
-                    "location_id": seed.SERVER_LOCATION_ID,
-                    "resource_identifier": output["component_id"]}),
+                _update("FileComponent", output["component_id"], {"size": output["size"]}),
                 _create("Metadata", {
                     "parent_id": output["component_id"], "parent_type": "FileComponent",
                     "key": "ftr_meta", "value": json.dumps(output["meta"])}),
-                _create("JobComponent", {"job_id": task.job_id,
-                                         "component_id": output["component_id"]}),
             ]
         image = next((o for o in outputs if o["name"] == OUTPUT_COMPONENTS[IMAGE_FORMAT][0]), None)
         if task.version_id is not None and image is not None:

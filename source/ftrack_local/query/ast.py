@@ -1,14 +1,24 @@
 """The parsed form of an ftrack query expression.
 
 The parser produces these nodes; the compiler turns them into SQL. Paths are
-tuples of attribute names (``status.state.name`` -> ``("status", "state",
-"name")``).
+tuples of steps (``status.state.name`` -> ``("status", "state", "name")``).
+A step is an attribute name, optionally followed by a cast to an entity type
+written as in the query, without spaces: ``parent[Shot].name`` ->
+``("parent[Shot]", "name")``; :func:`split_step` separates the two.
 """
 
 from dataclasses import dataclass
 from typing import Optional, Tuple, Union
 
 Path = Tuple[str, ...]
+
+
+def split_step(step: str) -> Tuple[str, Optional[str]]:
+    """``"parent[Shot]"`` -> ``("parent", "Shot")``; ``"parent"`` -> ``("parent", None)``."""
+    if step.endswith("]"):
+        name, _, cast = step[:-1].partition("[")
+        return name, cast
+    return step, None
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,12 @@ alias of the target's table, restricted to the relation's target type:
 * ``custom_attributes``: ``EXISTS`` over the stored value rows whose
   ``entity_id`` is the owner's id;
 * ``ancestors`` / ``descendants``: ``owner.id IN (…)`` over a recursive
-  closure of ``parent_id`` (a CTE computed once per statement).
+  walk of ``parent_id`` that starts from the matching rows (down from them
+  for ancestors, up from them for descendants), so its cost follows the
+  matches, not the size of the table;
+* a reference with a one-column key: ``local IS NOT NULL AND local IN
+  (SELECT id …)``, which lets the database start from the local column's
+  index when few targets match.
 
 A path through a collection therefore matches when at least one member
 matches; that also holds for negative operators (``children.name != "x"``
@@ -34,9 +39,26 @@ the criteria" (an empty criteria: "a related row exists") and are accepted on
 references and collections alike.
 
 Attributes are looked up on the type each hop reaches (the relation's
-target type, e.g. ``Context`` for ``children``), never on its subtypes;
-unknown names raise :class:`UnknownAttributeError`, collections used as
-values and computed attributes raise :class:`ValidationError`.
+target type, e.g. ``Context`` for ``children``), or on the subtypes stored
+with it when they agree on the attribute; unknown names raise
+:class:`UnknownAttributeError`, collections used as values and computed
+attributes without a SQL form raise :class:`ValidationError`.
+
+Casts: any relation step may name a type, ``parent[Shot].name`` or
+``resource[User] has (…)``. The related rows are then restricted to that
+type (and its subtypes) and the attributes after the step are that type's.
+The type must be the relation's target or one of its subtypes; an unknown
+type raises :class:`UnknownEntityTypeError`, an unfitting one
+:class:`ValidationError`. A cast must be followed by an attribute or by
+``has``/``any``. In projections (``select parent[Shot].name``) a cast only
+makes the type's attributes selectable; the compiler checks it there.
+
+Computed attributes with a SQL form (the same values the loader computes):
+``latest_version`` (a reference: the asset's version with the highest
+number, the last created of equal ones), ``is_latest_version``,
+``time_logged`` (sum of the timelogs' durations, 0 without any),
+``bid_time_logged_difference`` (``bid`` minus ``time_logged``) and
+``is_open`` (no end date or one in the future).
 
 Comparisons follow SQL: ``is None`` / ``is_not None`` test for NULL, and a
 NULL value matches no other operator (``name != "x"`` does not return rows
@@ -63,24 +85,26 @@ collation, code points on SQLite) and always ends with ``_seq``, the
 insertion order, which is also the whole order when nothing else is asked:
 the same expression always returns rows in the same order.
 
-Not supported: derived attributes other than the relations above
-(``link``, ``thumbnail_url``, ``latest_version``, ``time_logged`` …) in
-conditions or ordering, collections in ordering and sub-query projections,
-and sub-query projections through anything but references.
+Not supported: the computed attributes whose value is built outside the
+database (``link``, ``_link``, ``thumbnail_url``, ``url``, a review
+session's ``thumbnail_id``) in conditions or ordering; collections in
+ordering and sub-query projections, and sub-query projections and ordering
+through anything but references and ``latest_version``.
 """
 
 import operator
 import re
-from typing import Callable, List, Optional, Sequence
+from typing import Callable, List, Optional, Sequence, Tuple
 
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import functions
 
 from .. import values
-from ..errors import UnknownAttributeError, ValidationError
+from ..errors import UnknownAttributeError, UnknownEntityTypeError, ValidationError
 from ..schema import Attribute, EntityType
 from ..storage import SEQ, Storage, type_filter
+from ..storage import now as storage_now
 from . import ast
 
 __all__ = ["compile_select", "compile_criteria"]
@@ -98,11 +122,16 @@ _NULLS = {"none", "null"}
 _BOOLEANS = {"true", "false"}
 _JSON_TYPES = {"variable", "object"}
 _DATE_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+#: How deeply a statement may nest: each relation step or sub-query counts 1,
+#: each ``not``/``and``/``or`` inside another 1/4. SQLite's parser gives up a
+#: little beyond this ("parser stack overflow"); deeper queries are refused.
+MAX_NESTING = 8
 
 #: (target type, target alias) -> condition on the target rows, or None.
 Inner = Callable[[EntityType, sa.FromClause], Optional[sa.ColumnElement]]
-#: (type, table, attribute) -> condition on the last attribute of a path.
-Final = Callable[[EntityType, sa.FromClause, Attribute], sa.ColumnElement]
+#: (type, table, attribute, cast type or None) -> condition on the last step of a path.
+Final = Callable[[EntityType, sa.FromClause, Attribute, Optional[EntityType]],
+                 sa.ColumnElement]
 
 
 def compile_select(storage: Storage, query: ast.Query) -> sa.Select:
@@ -121,6 +150,11 @@ def compile_select(storage: Storage, query: ast.Query) -> sa.Select:
     entity_type = storage.schema.get(query.entity_type)
     table = storage.table(entity_type)
     compiler = _Compiler(storage)
+    for path in query.projections:
+        for step in path:
+            if step[-1] == "]":
+                compiler.check_casts(entity_type, path)
+                break
     statement = compiler.restrict(sa.select(table), entity_type, table, query)
     if query.limit is not None:
         statement = statement.limit(query.limit + 1)
@@ -145,7 +179,7 @@ class _Compiler:
     def __init__(self, storage: Storage):
         self.storage = storage
         self.schema = storage.schema
-        self._closures = {}  # table name -> recursive parent closure CTE
+        self._level = 0.0  # the current nesting (see MAX_NESTING)
 
     # -- whole queries -----------------------------------------------------
 
@@ -181,8 +215,21 @@ class _Compiler:
         clauses.append(table.c[SEQ].asc())
         return clauses
 
+    def deeper(self, weight: float, build: Callable[[], sa.ColumnElement]) -> sa.ColumnElement:
+        """Return ``build()``, built one nesting level (of *weight*) deeper."""
+        self._level += weight
+        try:
+            if self._level > MAX_NESTING:
+                raise _too_deep()
+            return build()
+        finally:
+            self._level -= weight
+
     def subquery(self, query: ast.Query, skip_null: bool = False) -> sa.Select:
         """The SELECT of the single projected value of a sub-query (``in (select id from …)``)."""
+        return self.deeper(1, lambda: self._subquery(query, skip_null))
+
+    def _subquery(self, query: ast.Query, skip_null: bool) -> sa.Select:
         entity_type = self.schema.get(query.entity_type)
         if len(query.projections) != 1:
             raise ValidationError(
@@ -204,18 +251,25 @@ class _Compiler:
                  node: Optional[ast.Criteria]) -> sa.ColumnElement:
         if node is None:
             return sa.true()
-        if isinstance(node, ast.And):
-            return sa.and_(*(self.criteria(entity_type, table, o) for o in node.operands))
-        if isinstance(node, ast.Or):
-            return sa.or_(*(self.criteria(entity_type, table, o) for o in node.operands))
-        if isinstance(node, ast.Not):
-            return sa.not_(self.criteria(entity_type, table, node.operand))
+        if isinstance(node, (ast.And, ast.Or, ast.Not)):
+            self._level += 0.25  # a quarter level deeper (see MAX_NESTING)
+            try:
+                if self._level > MAX_NESTING:
+                    raise _too_deep()
+                if isinstance(node, ast.Not):
+                    return sa.not_(self.criteria(entity_type, table, node.operand))
+                parts = [self.criteria(entity_type, table, o) for o in node.operands]
+                return sa.and_(*parts) if isinstance(node, ast.And) else sa.or_(*parts)
+            finally:
+                self._level -= 0.25
         if isinstance(node, ast.Comparison):
-            return self.walk(entity_type, table, node.path, lambda owner, rows, attribute:
-                             self.compare(owner, rows, attribute, node.operator, node.value))
+            return self.walk(entity_type, table, node.path, lambda owner, rows, attribute, cast:
+                             self.compare(owner, rows, attribute, node.operator, node.value,
+                                          cast))
         if isinstance(node, ast.Related):
-            return self.walk(entity_type, table, node.path, lambda owner, rows, attribute:
-                             self.follow(owner, rows, attribute, self.matching(node.criteria)))
+            return self.walk(entity_type, table, node.path, lambda owner, rows, attribute, cast:
+                             self.follow(owner, rows, attribute, self.matching(node.criteria),
+                                         cast))
         raise ValidationError("Unsupported query condition {0!r}.".format(node))
 
     def matching(self, criteria: Optional[ast.Criteria]) -> Inner:
@@ -226,22 +280,81 @@ class _Compiler:
 
     # -- paths -------------------------------------------------------------
 
+    def step(self, entity_type: EntityType,
+             text: str) -> Tuple[Attribute, Optional[EntityType]]:
+        """The attribute a path step names on *entity_type*, and the type it is cast to."""
+        if text[-1] != "]":
+            return self.attribute(entity_type, text), None
+        name, cast = ast.split_step(text)
+        attribute = self.attribute(entity_type, name)
+        return attribute, self.cast(entity_type, attribute, cast)
+
+    def cast(self, owner: EntityType, attribute: Attribute, name: str) -> EntityType:
+        """The entity type *name* that *owner*'s relation *attribute* is cast to.
+
+        It must be the relation's target type or one of its subtypes.
+        """
+        relation = attribute.relation
+        target = (relation.target or attribute.target) if relation is not None else None
+        described = 'Cannot cast "{0}" of type "{1}" to "{2}": '.format(
+            attribute.name, owner.name, name)
+        if attribute.kind == "scalar" or not target:
+            raise ValidationError(described + '"{0}" is not a relation.'.format(attribute.name))
+        if name not in self.schema:
+            raise UnknownEntityTypeError(
+                described + 'entity type "{0}" does not exist.'.format(name))
+        cast = self.schema.types[name]
+        if not cast.is_a(target):
+            raise ValidationError(described + '"{0}" refers to "{1}", and "{2}" is not "{1}" '
+                                  'or one of its subtypes.'.format(attribute.name, target, name))
+        return cast
+
+    def check_casts(self, entity_type: EntityType, path: ast.Path) -> None:
+        """Refuse the casts of a projection path that name no fitting type.
+
+        Attribute names are checked by the loader (which also accepts the
+        attributes of subtypes); here each cast must fit its relation.
+        """
+        current: Optional[EntityType] = entity_type
+        for text in path:
+            name, cast = ast.split_step(text)
+            attribute = current.attributes.get(name)
+            for subtype in current.subtypes:
+                if attribute is not None:
+                    break
+                attribute = self.schema.types[subtype].attributes.get(name)
+            if attribute is None:
+                return
+            if cast is not None:
+                current = self.cast(current, attribute, cast)
+                continue
+            target = attribute.relation.target if attribute.relation is not None else None
+            current = self.schema.types.get(target or attribute.target or "")
+            if current is None:
+                return
+
     def walk(self, entity_type: EntityType, table: sa.FromClause, path: ast.Path,
              final: Final) -> sa.ColumnElement:
-        """Follow the relations of *path* and apply *final* to its last attribute."""
-        attribute = self.attribute(entity_type, path[0])
+        """Follow the relations of *path* and apply *final* to its last step."""
+        attribute, cast = self.step(entity_type, path[0])
         if len(path) == 1:
-            return final(entity_type, table, attribute)
+            return final(entity_type, table, attribute, cast)
         rest = path[1:]
-        key = self.key_alias(attribute, rest)
+        key = self.key_alias(attribute, rest) if cast is None else None
         if key is not None:
-            return final(entity_type, table, key)
+            return final(entity_type, table, key, None)
         return self.follow(entity_type, table, attribute,
-                           lambda target, alias: self.walk(target, alias, rest, final))
+                           lambda target, alias: self.walk(target, alias, rest, final), cast)
 
     def follow(self, owner: EntityType, table: sa.FromClause, attribute: Attribute,
-               inner: Inner) -> sa.ColumnElement:
-        """A condition: some row related to *table* through *attribute* satisfies *inner*."""
+               inner: Inner, cast: Optional[EntityType] = None) -> sa.ColumnElement:
+        """A condition: some row related to *table* through *attribute* satisfies *inner*.
+
+        With *cast*, only related rows of that type (or its subtypes) count.
+        """
+        def nested(target_type: EntityType, target: sa.FromClause) -> Optional[sa.ColumnElement]:
+            return self.deeper(1, lambda: inner(target_type, target))
+
         relation = attribute.relation
         if attribute.kind == "scalar" or relation is None:
             raise ValidationError(
@@ -249,15 +362,29 @@ class _Compiler:
                 'or used with "has"/"any".'.format(attribute.name, owner.name))
         if relation.kind == "derived":
             if relation.derived == "custom_attributes":
-                return self.custom_attributes(owner, table, attribute, inner)
+                return self.custom_attributes(owner, table, attribute, nested, cast)
             if relation.derived in ("ancestors", "descendants"):
-                return self.lineage(owner, table, attribute, inner)
+                return self.lineage(owner, table, attribute, nested, cast)
+            if relation.derived == "latest_version" and "id" in table.c:
+                target_type = cast or self.schema.get(relation.target)
+                target = self.alias(target_type)
+                return _exists(self.latest_version(owner, table, target_type, target)
+                               + [nested(target_type, target)])
             raise _not_queryable(owner, attribute)
-        target_type = self.schema.get(relation.target or attribute.target)
+        target_type = cast or self.schema.get(relation.target or attribute.target)
         target = self.alias(target_type)
+        if (relation.kind == "many_to_one" and len(target_type.primary_key) == 1
+                and relation.local_column in table.c):
+            # Uncorrelated: "local IN (SELECT id …)" lets the database drive the
+            # outer rows from the local column's index when few targets match.
+            local = table.c[relation.local_column]
+            conditions = [self.type_filter(target, target_type), nested(target_type, target)]
+            matches = sa.select(_key(target_type, target)).where(
+                *[c for c in conditions if c is not None])
+            return sa.and_(local.is_not(None), local.in_(matches))
         conditions = self.join(owner, table, attribute, target_type, target)
         return _exists(conditions + [self.type_filter(target, target_type),
-                                     inner(target_type, target)])
+                                     nested(target_type, target)])
 
     def join(self, owner: EntityType, table: sa.FromClause, attribute: Attribute,
              target_type: EntityType, target: sa.FromClause) -> List[sa.ColumnElement]:
@@ -280,43 +407,70 @@ class _Compiler:
                                  link.c[relation.target_column] == _key(target_type, target)]
         raise _not_queryable(owner, attribute)
 
-    def custom_attributes(self, owner: EntityType, table: sa.FromClause,
-                          attribute: Attribute, inner: Inner) -> sa.ColumnElement:
+    def latest_version(self, owner: EntityType, table: sa.FromClause,
+                       target_type: EntityType, target: sa.FromClause) -> List[sa.ColumnElement]:
+        """Conditions making *target* the latest version of the asset rows of *table*.
+
+        As the loader computes it: the highest ``version`` (none counts as 0),
+        and of equal ones the last created.
+        """
+        return [target.c.asset_id == _key(owner, table), self.type_filter(target, target_type),
+                sa.not_(self.newer_version(target))]
+
+    def newer_version(self, version: sa.FromClause) -> sa.ColumnElement:
+        """EXISTS a version of the same asset that is later than the row of *version*."""
+        return self.deeper(1, lambda: self._newer_version(version))
+
+    def _newer_version(self, version: sa.FromClause) -> sa.ColumnElement:
+        versions = self.schema.get("AssetVersion")
+        newer = self.alias(versions)
+        mine = sa.func.coalesce(version.c.version, 0)
+        theirs = sa.func.coalesce(newer.c.version, 0)
+        return _exists([newer.c.asset_id == version.c.asset_id, self.type_filter(newer, versions),
+                        sa.or_(theirs > mine, sa.and_(theirs == mine,
+                                                      newer.c[SEQ] > version.c[SEQ]))])
+
+    def custom_attributes(self, owner: EntityType, table: sa.FromClause, attribute: Attribute,
+                          inner: Inner, cast: Optional[EntityType] = None) -> sa.ColumnElement:
         """EXISTS over the stored value rows of *owner* (ids are unique: no type filter)."""
-        value_type = self.schema.get(attribute.relation.target)
+        value_type = cast or self.schema.get(attribute.relation.target)
         rows = self.alias(value_type)
-        return _exists([rows.c.entity_id == _key(owner, table), inner(value_type, rows)])
+        restriction = self.type_filter(rows, cast) if cast is not None else None
+        return _exists([rows.c.entity_id == _key(owner, table), restriction,
+                        inner(value_type, rows)])
 
     def lineage(self, owner: EntityType, table: sa.FromClause, attribute: Attribute,
-                inner: Inner) -> sa.ColumnElement:
-        """``ancestors``/``descendants``: the owner's id among the matching rows' relatives."""
-        closure = self.closure(owner, attribute)
-        target_type = self.schema.get(attribute.relation.target)
-        target = self.alias(target_type)
-        if attribute.relation.derived == "ancestors":
-            member, relative = closure.c.ancestor_id, closure.c.descendant_id
-        else:
-            member, relative = closure.c.descendant_id, closure.c.ancestor_id
-        conditions = [member == _key(target_type, target), self.type_filter(target, target_type),
-                      inner(target_type, target)]
-        matches = sa.select(relative).where(*[c for c in conditions if c is not None])
-        return _key(owner, table).in_(matches)
+                inner: Inner, cast: Optional[EntityType] = None) -> sa.ColumnElement:
+        """``ancestors``/``descendants``: the owner's id among the matching rows' relatives.
 
-    def closure(self, owner: EntityType, attribute: Attribute) -> sa.CTE:
-        """(descendant_id, ancestor_id) for every pair linked by ``parent_id`` chains."""
+        The recursion starts from the matching rows (not from every row of
+        the table): ``ancestors any (…)`` walks down ``parent_id`` from the
+        matches, ``descendants any (…)`` walks up from them.
+        """
         base = self.storage.table(owner)
         if "parent_id" not in base.c:
             raise _not_queryable(owner, attribute)
-        if base.name not in self._closures:
-            row = base.alias()
-            seed = sa.select(row.c.id.label("descendant_id"), row.c.parent_id.label("ancestor_id"))
-            closure = seed.where(row.c.parent_id.is_not(None)).cte(recursive=True)
-            parent = base.alias()
-            # UNION (not UNION ALL) ends on cycles: the set of pairs is finite.
-            self._closures[base.name] = closure.union(
-                sa.select(closure.c.descendant_id, parent.c.parent_id).where(
-                    parent.c.id == closure.c.ancestor_id, parent.c.parent_id.is_not(None)))
-        return self._closures[base.name]
+        target_type = cast or self.schema.get(attribute.relation.target)
+        target = self.alias(target_type)
+        conditions = [self.type_filter(target, target_type), inner(target_type, target)]
+        conditions = [c for c in conditions if c is not None]
+        step = base.alias()
+        if attribute.relation.derived == "ancestors":
+            # Strict descendants of the matches: their children, recursively.
+            first = base.alias()
+            matches = sa.select(_key(target_type, target)).where(*conditions)
+            found = sa.select(first.c.id.label("id")).where(
+                first.c.parent_id.in_(matches)).cte(recursive=True)
+            found = found.union(sa.select(step.c.id).where(step.c.parent_id == found.c.id))
+        else:
+            # Strict ancestors of the matches: their parents, recursively.
+            # The step is a scalar sub-query per found row (an index look-up):
+            # as a join, SQLite may build a Bloom filter over the whole table.
+            found = sa.select(target.c.parent_id.label("id")).where(
+                target.c.parent_id.is_not(None), *conditions).cte(recursive=True)
+            parent = sa.select(step.c.parent_id).where(step.c.id == found.c.id).scalar_subquery()
+            found = found.union(sa.select(parent).where(found.c.id.is_not(None)))
+        return _key(owner, table).in_(sa.select(found.c.id).where(found.c.id.is_not(None)))
 
     # -- attributes and values ---------------------------------------------
 
@@ -374,36 +528,72 @@ class _Compiler:
                 'Attribute "{0}" of type "{1}" is a collection and cannot be used in {2} '
                 'by itself; use "{0} any (…)" or a path such as "{0}.id".'.format(
                     attribute.name, entity_type.name, purpose))
+        if attribute.relation is not None and attribute.relation.kind == "derived":
+            value = self.deeper(1, lambda: self.derived(table, attribute))
+            if value is None:
+                raise _not_queryable(entity_type, attribute, purpose)
+            return value
         if attribute.column is None or attribute.column not in table.c:
             raise _not_queryable(entity_type, attribute, purpose)
         column = table.c[attribute.column]
         if attribute.name == "key" and entity_type.is_a("CustomAttributeValue"):
+            self.deeper(1, lambda: None)  # the configuration's key is one level deeper
             configurations = self.alias(self.schema.get("CustomConfigurationBase"))
             configured = sa.select(configurations.c.key).where(
                 configurations.c.id == table.c.configuration_id).scalar_subquery()
             return sa.func.coalesce(column, configured)
         return column
 
+    def derived(self, table: sa.FromClause, attribute: Attribute) -> Optional[sa.ColumnElement]:
+        """The SQL value of a computed scalar, as :mod:`ftrack_local.api.derived` computes it.
+
+        None for those that have no SQL form (``link``, ``thumbnail_url`` …).
+        """
+        name = attribute.relation.derived
+        if name in ("time_logged", "bid_time_logged_difference") and "id" in table.c:
+            timelogs = self.storage.tables["timelog"].alias()
+            total = sa.select(sa.func.sum(timelogs.c.duration)).where(
+                timelogs.c.context_id == table.c.id).scalar_subquery()
+            logged = sa.func.coalesce(total, 0.0)
+            if name == "time_logged":
+                return logged
+            if "bid" in table.c:
+                return sa.func.coalesce(table.c.bid, 0.0) - logged
+        if name == "is_latest_version" and "asset_id" in table.c:
+            return _boolean(sa.and_(table.c.asset_id.is_not(None),
+                                    sa.not_(self.newer_version(table))))
+        if name == "is_open" and "end_date" in table.c:
+            return _boolean(sa.or_(table.c.end_date.is_(None), table.c.end_date > storage_now()))
+        return None
+
     def value(self, entity_type: EntityType, table: sa.FromClause, path: ast.Path,
               purpose: str) -> sa.ColumnElement:
         """A single SQL value for *path* (ordering, sub-query projections): references only."""
-        attribute = self.attribute(entity_type, path[0])
+        attribute, cast = self.step(entity_type, path[0])
         if len(path) == 1:
+            if cast is not None:
+                raise _cast_at_end(entity_type, attribute, purpose)
             return self.column(entity_type, table, attribute, purpose)
         rest = path[1:]
-        key = self.key_alias(attribute, rest)
+        key = self.key_alias(attribute, rest) if cast is None else None
         if key is not None:
             return self.column(entity_type, table, key, purpose)
         relation = attribute.relation
-        if attribute.kind != "reference" or relation is None or relation.kind != "many_to_one":
+        if relation is not None and relation.derived == "latest_version" and "id" in table.c:
+            target_type = cast or self.schema.get(relation.target)
+            target = self.alias(target_type)
+            conditions = self.latest_version(entity_type, table, target_type, target)
+        elif attribute.kind == "reference" and relation is not None \
+                and relation.kind == "many_to_one":
+            target_type = cast or self.schema.get(relation.target)
+            target = self.alias(target_type)
+            conditions = [_key(target_type, target) == table.c[relation.local_column],
+                          self.type_filter(target, target_type)]
+        else:
             raise ValidationError(
                 'Attribute "{0}" of type "{1}" cannot be followed in {2}: only paths through '
                 'references are supported there.'.format(attribute.name, entity_type.name, purpose))
-        target_type = self.schema.get(relation.target)
-        target = self.alias(target_type)
-        inner = self.value(target_type, target, rest, purpose)
-        conditions = [_key(target_type, target) == table.c[relation.local_column],
-                      self.type_filter(target, target_type)]
+        inner = self.deeper(1, lambda: self.value(target_type, target, rest, purpose))
         return sa.select(inner).where(*[c for c in conditions if c is not None]).scalar_subquery()
 
     def alias(self, entity_type: EntityType) -> sa.FromClause:
@@ -420,8 +610,10 @@ class _Compiler:
     # -- comparisons -------------------------------------------------------
 
     def compare(self, entity_type: EntityType, table: sa.FromClause, attribute: Attribute,
-                op: str, value) -> sa.ColumnElement:
+                op: str, value, cast: Optional[EntityType] = None) -> sa.ColumnElement:
         """The condition ``<attribute> <op> <value>`` on rows of *table*."""
+        if cast is not None:
+            raise _cast_at_end(entity_type, attribute)
         column = self.column(entity_type, table, attribute)
         if attribute.kind == "scalar" and attribute.value_type in _JSON_TYPES:
             return self.compare_json(column, op, value)
@@ -444,6 +636,8 @@ class _Compiler:
             if op == "!=":
                 return column.is_not(None)
             return sa.false()  # nothing is ordered relative to null
+        if isinstance(converted, bool):  # SQLAlchemy only compares True/False with = and !=
+            converted = sa.literal(converted, sa.Boolean())
         return _SCALAR_OPERATORS[op](column, converted)
 
     def compare_subquery(self, column: sa.ColumnElement, op: str,
@@ -497,6 +691,26 @@ def _not_queryable(entity_type: EntityType, attribute: Attribute,
                            '{2}.'.format(attribute.name, entity_type.name, purpose))
 
 
+def _too_deep() -> ValidationError:
+    return ValidationError(
+        "The query nests too deeply: at most {0} levels of related entities and "
+        "sub-queries (fewer with nested not/and/or) fit in one statement; "
+        "simplify the criteria or split the query.".format(MAX_NESTING))
+
+
+def _cast_at_end(entity_type: EntityType, attribute: Attribute,
+                 purpose: str = "a query condition") -> ValidationError:
+    return ValidationError(
+        'A cast of "{0}" of type "{1}" must be followed by one of its attributes in {2} '
+        '(such as "{0}[…].id") or, in a condition, by "has"/"any".'.format(
+            attribute.name, entity_type.name, purpose))
+
+
+def _boolean(condition: sa.ColumnElement) -> sa.ColumnElement:
+    """A boolean value (never NULL) from a SQL condition."""
+    return sa.case((condition, sa.true()), else_=sa.false())
+
+
 def _show_paths(paths) -> str:
     return ", ".join(".".join(path) for path in paths)
 
@@ -517,9 +731,13 @@ def _in(column: sa.ColumnElement, positive: bool, items: list) -> sa.ColumnEleme
     return sa.and_(match, column.is_not(None)) if has_null else match
 
 
+_LIKE_ESCAPES = {"\\%": "\\%", "\\": "\\\\", "_": "\\_"}
+_LIKE_SPECIAL = re.compile(r"\\%|\\|_")
+
+
 def _pattern(text: str) -> str:
-    """A LIKE pattern where only ``%`` is a wildcard."""
-    return text.replace("\\", "\\\\").replace("_", "\\_")
+    """A LIKE pattern where only ``%`` is a wildcard and ``\\%`` a literal ``%``."""
+    return _LIKE_SPECIAL.sub(lambda match: _LIKE_ESCAPES[match.group()], text)
 
 
 def _like(column: sa.ColumnElement, attribute: Attribute, text: str,

@@ -31,7 +31,10 @@ __all__ = ["parse", "parse_uncached"]
 # -- tokens ------------------------------------------------------------------
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
-_PATH = r"{0}(?:\.{0})*".format(_NAME)
+# A step of a path: an attribute name, optionally cast to an entity type
+# (``parent[Shot]``).
+_STEP = r"{0}(?:\[\s*{0}\s*\])?".format(_NAME)
+_PATH = r"{0}(?:\.{0})*".format(_STEP)
 
 # Words that can never be an entity type in "TYPE where …" form.
 _RESERVED = ("select", "from", "where", "order", "offset", "limit",
@@ -41,10 +44,16 @@ _PROJECTION = r"(?!(?i:from)\b){0}".format(_PATH)
 # A condition cannot start with a conjunction keyword.
 _CONDITION_PATH = r"(?!(?i:and|or|not)\b){0}".format(_PATH)
 
-# A value: quoted (no escapes) or a bare word. A bare word cannot start with
+# A value: quoted or a bare word. Inside quotes a backslash and the
+# character after it never end the value (``"a \"b\""``, ``'it\'s'``; see
+# _ESCAPE_RE for what they stand for). A bare word cannot start with
 # an operator character, and the lookahead stops regex backtracking from
 # splitting it (so "xand" is never read as "x" followed by "and").
-_VALUE = (r"""(?:"[^"]*"|'[^']*'|[^\s"'(),=<>!][^\s"'(),]*(?![^\s"'(),]))""")
+_QUOTED = r"""(?:"(?:[^"\\]|\\[\s\S])*"|'(?:[^'\\]|\\[\s\S])*')"""
+_VALUE = (r"""(?:{0}|[^\s"'(),=<>!][^\s"'(),]*(?![^\s"'(),]))""".format(_QUOTED))
+# Escapes that stand for one character inside a quoted value; any other
+# backslash is kept as written (``"C:\temp"``, ``like "50\%"``).
+_ESCAPE_RE = re.compile(r"""\\(["'\\])""")
 
 _SCALAR_OPERATOR = (
     r"(?:(?i:is_not|is|after|greater_than|before|less_than|not_like|like)\b"
@@ -75,7 +84,7 @@ def _simple_condition(named: bool) -> str:
 
     values = r"{0}(?:\s*,\s*{0})*".format(_VALUE)
     return (
-        r"(?:{negated}\s*)?{path}\b\s*(?:{op}\s*{value}"
+        r"(?:{negated}\s*)?{path}(?![\w\[])\s*(?:{op}\s*{value}"
         r"|{in_op}\s*\(\s*(?!(?i:select)\b){values}?\s*\)"
         r"|{related}\s*\(\s*\))"
     ).format(negated=group("negated", r"(?i:not)\b"), path=group("path", _CONDITION_PATH),
@@ -121,13 +130,18 @@ class _Clause:
 # -- parse actions -----------------------------------------------------------
 
 def _path(text: str) -> ast.Path:
+    if "[" in text:  # casts may hold spaces: "parent[ Shot ]"
+        text = re.sub(r"\s+", "", text)
     return tuple(text.strip().split("."))
 
 
 def _literal(text: str) -> ast.Literal:
     """Return the Literal for a value token as written in the expression."""
     if text[0] in "\"'":
-        return ast.Literal(text[1:-1], quoted=True)
+        inner = text[1:-1]
+        if "\\" in inner:
+            inner = _ESCAPE_RE.sub(r"\1", inner)
+        return ast.Literal(inner, quoted=True)
     return ast.Literal(text, quoted=False)
 
 
@@ -369,7 +383,7 @@ def _describe(expression: str, exc: pp.ParseBaseException) -> str:
     """Return a readable reason for *exc* raised while parsing *expression*."""
     loc = exc.loc
     char = expression[loc:loc + 1]
-    if char in ("\"", "'") and expression.find(char, loc + 1) == -1:
+    if char in ("\"", "'") and re.match(_QUOTED, expression[loc:]) is None:
         reason = "unclosed quote at position {0}".format(loc)
     else:
         expected = exc.msg[:1].lower() + exc.msg[1:]

@@ -296,3 +296,52 @@ def test_single_result_helpers_do_not_reenter_query(ftrack_server, ftrack_schema
         assert seen == ["User", 'User where username is "{0}"'.format(ftrack_server.api_user)]
     finally:
         session.close()
+
+
+# -- merging newer answers ---------------------------------------------------------
+
+def test_requery_shows_collection_members_added_elsewhere(ftrack_session, new_session,
+                                                          new_project):
+    asset_type = ftrack_session.query("AssetType").first()
+    asset = ftrack_session.create("Asset", {
+        "name": unique_name("asset"), "type": asset_type, "parent": new_project})
+    ftrack_session.create("AssetVersion", {"asset": asset})
+    ftrack_session.commit()
+
+    query = 'select versions from Asset where id is "{0}"'.format(asset["id"])
+    reader = new_session()
+    seen = reader.query(query).one()
+    assert len(seen["versions"]) == 1
+    untouched = reader.query(query).one()
+    assert untouched is seen and len(seen["versions"]) == 1
+
+    writer = new_session()
+    writer.create("AssetVersion", {"asset_id": asset["id"]})
+    writer.commit()
+
+    assert len(reader.query(query).one()["versions"]) == 2
+
+
+def test_requery_keeps_collections_changed_locally(ftrack_session, new_session,
+                                                   new_project):
+    asset_type = ftrack_session.query("AssetType").first()
+    asset = ftrack_session.create("Asset", {
+        "name": unique_name("asset"), "type": asset_type, "parent": new_project})
+    ftrack_session.create("AssetVersion", {"asset": asset})
+    ftrack_session.commit()
+
+    query = 'select children from Project where id is "{0}"'.format(new_project["id"])
+    reader = new_session()
+    project = reader.query(query).one()
+    children = project["children"]
+    added = reader.create("Folder", {"name": unique_name("folder"), "parent": project})
+    children.append(added)
+
+    writer = new_session()
+    writer.create("Folder", {"name": unique_name("other"), "parent_id": new_project["id"]})
+    writer.commit()
+
+    again = reader.query(query).one()
+    # The local change is kept until it is committed or rolled back.
+    assert added in again["children"]
+    reader.rollback()

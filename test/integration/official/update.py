@@ -27,8 +27,10 @@ report({
                     "status": shot["status"]["name"],
                     "status_id": shot["status_id"]},
     "approved_id": approved["id"],
+    # Within this run's project: other tests may rename shots of their own.
     "query_new_name": [entity["id"] for entity in reader.query(
-        'Shot where name is "sh010_renamed"')],
+        'Shot where name is "sh010_renamed" and project_id is "{0}"'.format(
+            made["project"]["id"]))],
     "query_old_name": [entity["id"] for entity in reader.query(
         'Shot where id is "{0}" and name is "sh010"'.format(shot_id))],
 })
