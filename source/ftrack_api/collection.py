@@ -59,15 +59,16 @@ class Collection(collections.abc.MutableSequence):
 
         items = list(data) if data is not None else []
         if len(items) > 1:
-            seen = set()
-            for item in items:
-                key = _identity_key(item)
-                if key in seen:
-                    raise ftrack_api.exception.DuplicateItemInCollectionError(
-                        item, self
-                    )
-                seen.add(key)
+            self._refuse_duplicates(items, set())
         self._data = items
+
+    def _refuse_duplicates(self, items, seen):
+        """Raise if *items* repeat an entity or hold one whose key is in *seen*."""
+        for item in items:
+            key = _identity_key(item)
+            if key in seen:
+                raise ftrack_api.exception.DuplicateItemInCollectionError(item, self)
+            seen.add(key)
 
     def _notify(self, old_value):
         """Record that the collection changed from *old_value* (a copy taken
@@ -145,14 +146,9 @@ class Collection(collections.abc.MutableSequence):
                 for position, existing in enumerate(self._data)
                 if position not in range(*index.indices(len(self._data)))
             ]
-            seen = set(_identity_key(existing) for existing in remaining)
-            for candidate in items:
-                key = _identity_key(candidate)
-                if key in seen:
-                    raise ftrack_api.exception.DuplicateItemInCollectionError(
-                        candidate, self
-                    )
-                seen.add(key)
+            self._refuse_duplicates(
+                items, set(_identity_key(existing) for existing in remaining)
+            )
             old_value = self._snapshot()
             self._data[index] = items
             self._notify(old_value)

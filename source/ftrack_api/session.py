@@ -1013,52 +1013,72 @@ class Session(object):
 
     def _merge_hook(self, data):
         """Decode hook merging entity objects into the session."""
-        if "__type__" in data:
-            kind = data["__type__"]
-            if kind == "datetime" or kind == "date":
-                return _decode_datetime(data["value"])
+        return self._make_merge_hook()(data)
 
-        entity_type = data.get("__entity_type__")
-        if entity_type is None:
-            return data
+    def _make_merge_hook(self, touched=None):
+        """Return a decode hook merging the entities of one answer.
 
-        cls = self.types.get(entity_type)
-        if cls is None:
-            raise ftrack_api.exception.UnrecognisedEntityTypeError(entity_type)
-
-        del data["__entity_type__"]
-        primary_key = cls.primary_key_attributes
-        try:
-            if len(primary_key) == 1 and type(self.cache_key_maker) is _StringKeyMaker:
-                # The usual case, with the key written out as _cache_key does.
-                key = "(%r, [%r])" % (entity_type, str(data[primary_key[0]]))
-            else:
-                key = self._cache_key(
-                    (entity_type, [str(data[name]) for name in primary_key])
-                )
-        except KeyError:
-            return cls(self, data, reconstructing=True)
-
-        names = cls.attributes._data
-        if not data.keys() <= names.keys():
-            data = {name: value for name, value in data.items() if name in names}
-
+        What the hook needs is looked up once, here, rather than for every
+        object of the answer: this is the hot path of every query. Entities
+        merged are appended to the list *touched* when given.
+        """
+        types = self.types
         entities = self._memory_cache._cache
-        entity = entities.get(key)
-        if entity is None:
-            if cls.__init__ is _ENTITY_INIT:
-                entity = _new_object(cls)
-                entity.session = self
-                entity._local = {}
-                entity._remote = data
+        string_keys = type(self.cache_key_maker) is _StringKeyMaker
+        cache_key = self._cache_key
+        refresh = self._refresh_local_copies
+        session = self
+
+        def merge(data):
+            if "__type__" in data:
+                kind = data["__type__"]
+                if kind == "datetime" or kind == "date":
+                    return _decode_datetime(data["value"])
+
+            entity_type = data.get("__entity_type__")
+            if entity_type is None:
+                return data
+
+            cls = types.get(entity_type)
+            if cls is None:
+                raise ftrack_api.exception.UnrecognisedEntityTypeError(entity_type)
+
+            del data["__entity_type__"]
+            primary_key = cls.primary_key_attributes
+            try:
+                if string_keys and len(primary_key) == 1:
+                    # The usual case, with the key written out as _cache_key does.
+                    key = "(%r, [%r])" % (entity_type, str(data[primary_key[0]]))
+                else:
+                    key = cache_key(
+                        (entity_type, [str(data[name]) for name in primary_key])
+                    )
+            except KeyError:
+                return cls(session, data, reconstructing=True)
+
+            names = cls.attributes._data
+            if not data.keys() <= names.keys():
+                data = {name: value for name, value in data.items() if name in names}
+
+            entity = entities.get(key)
+            if entity is None:
+                if cls.__init__ is _ENTITY_INIT:
+                    entity = _new_object(cls)
+                    entity.session = session
+                    entity._local = {}
+                    entity._remote = data
+                else:
+                    entity = cls(session, data, reconstructing=True)
+                entities[key] = entity
             else:
-                entity = cls(self, data, reconstructing=True)
-            entities[key] = entity
-        else:
-            if entity._local:
-                self._refresh_local_copies(cls, entity, data)
-            entity._remote.update(data)
-        return entity
+                if entity._local:
+                    refresh(cls, entity, data)
+                entity._remote.update(data)
+            if touched is not None:
+                touched.append(entity)
+            return entity
+
+        return merge
 
     @staticmethod
     def _refresh_local_copies(cls, entity, data):
@@ -1945,18 +1965,14 @@ class Session(object):
                 with self._lock:
                     if self._has_lower_caches():
                         touched = []
-                        merge_hook = self._merge_hook
-
-                        def hook(item):
-                            value = merge_hook(item)
-                            if isinstance(value, _Entity):
-                                touched.append(value)
-                            return value
-
-                        result = json.loads(content, object_hook=hook)
+                        result = json.loads(
+                            content, object_hook=self._make_merge_hook(touched)
+                        )
                         self._update_lower_caches(touched)
                     else:
-                        result = json.loads(content, object_hook=self._merge_hook)
+                        result = json.loads(
+                            content, object_hook=self._make_merge_hook()
+                        )
         except ValueError:
             if response.status_code >= 400:
                 raise

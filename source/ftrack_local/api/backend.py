@@ -10,6 +10,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import secrets
 import threading
 import uuid
@@ -18,13 +19,16 @@ from typing import Any, Callable, Dict, List, Optional
 import sqlalchemy as sa
 
 from .. import __version__, schema as schema_module, seed
-from ..errors import ApiError, AuthenticationError
+from ..errors import ApiError, AuthenticationError, ValidationError
 from ..storage import Storage, sqlite_url
 from .actions import Request, run
 from .loader import Loader
 from .writer import Writer
 
 log = logging.getLogger(__name__)
+
+#: Database errors that mean a statement exceeds the database's own limits.
+_TOO_COMPLEX = re.compile(r"parser stack overflow|too many|too complex|stack depth", re.I)
 
 #: The ftrack server release whose behaviour this server follows; clients
 #: refuse servers older than 3.3.11.
@@ -159,6 +163,14 @@ class Backend:
                 transaction.rollback()
                 raise ApiError("The change conflicts with existing data: {0}".format(
                     str(error.orig).splitlines()[0]), exception="DuplicateEntryError", status=409) from None
+            except sa.exc.OperationalError as error:
+                transaction.rollback()
+                reason = str(error.orig).splitlines()[0]
+                if not _TOO_COMPLEX.search(reason):
+                    raise
+                # The database's own limits (nesting, terms): the query's fault.
+                raise ValidationError(
+                    "The query is too complex for the database: {0}".format(reason)) from None
             except BaseException:
                 transaction.rollback()
                 raise

@@ -300,13 +300,19 @@ def test_single_result_helpers_do_not_reenter_query(ftrack_server, ftrack_schema
 
 # -- merging newer answers ---------------------------------------------------------
 
+def _asset_with_a_version(session, project):
+    """A committed asset of *project* with one version."""
+    asset_type = session.query("AssetType").first()
+    asset = session.create("Asset", {
+        "name": unique_name("asset"), "type": asset_type, "parent": project})
+    session.create("AssetVersion", {"asset": asset})
+    session.commit()
+    return asset
+
+
 def test_requery_shows_collection_members_added_elsewhere(ftrack_session, new_session,
                                                           new_project):
-    asset_type = ftrack_session.query("AssetType").first()
-    asset = ftrack_session.create("Asset", {
-        "name": unique_name("asset"), "type": asset_type, "parent": new_project})
-    ftrack_session.create("AssetVersion", {"asset": asset})
-    ftrack_session.commit()
+    asset = _asset_with_a_version(ftrack_session, new_project)
 
     query = 'select versions from Asset where id is "{0}"'.format(asset["id"])
     reader = new_session()
@@ -324,12 +330,6 @@ def test_requery_shows_collection_members_added_elsewhere(ftrack_session, new_se
 
 def test_requery_keeps_collections_changed_locally(ftrack_session, new_session,
                                                    new_project):
-    asset_type = ftrack_session.query("AssetType").first()
-    asset = ftrack_session.create("Asset", {
-        "name": unique_name("asset"), "type": asset_type, "parent": new_project})
-    ftrack_session.create("AssetVersion", {"asset": asset})
-    ftrack_session.commit()
-
     query = 'select children from Project where id is "{0}"'.format(new_project["id"])
     reader = new_session()
     project = reader.query(query).one()

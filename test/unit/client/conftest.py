@@ -64,7 +64,7 @@ class OfflineSession(ftrack_api.session.Session):
         import json as _json
 
         with self._lock:
-            return _json.loads(text, object_hook=self._merge_hook)
+            return _json.loads(text, object_hook=self._make_merge_hook())
 
 
 @pytest.fixture
