@@ -1011,10 +1011,6 @@ class Session(object):
                         L("Failed to store {0!r} in cache {1!r}.", entity, cache)
                     )
 
-    def _merge_hook(self, data):
-        """Decode hook merging entity objects into the session."""
-        return self._make_merge_hook()(data)
-
     def _make_merge_hook(self, touched=None):
         """Return a decode hook merging the entities of one answer.
 
