@@ -155,6 +155,11 @@ class Storage:
         for name in sorted(indexed - set(primary_key[:1])):
             args.append(sa.Index("ix_{0}_{1}".format(table_name, name), name))
         args.append(sa.Index("ix_{0}__type".format(table_name), TYPE))
+        if {"parent_id", "project_id"} <= indexed:
+            # Children of many parents within one project ("the tasks of the
+            # shots of sequence X in project Y") without reading other projects'.
+            args.append(sa.Index("ix_{0}_parent_project".format(table_name),
+                                 "parent_id", "project_id"))
         return sa.Table(table_name, self.metadata, *args)
 
 
