@@ -14,6 +14,7 @@ import asyncio
 import gzip
 import json
 import logging
+import re
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Iterable, List, Optional, Tuple
@@ -210,6 +211,10 @@ def _decode_body(body: bytes, content_encoding: str) -> bytes:
     return body
 
 
+#: A JSON escape of a UTF-16 surrogate (valid only as half of a pair).
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
 def parse_operations(body: bytes) -> List[dict]:
     """Decode *body* into a list of operation objects or raise ValidationError."""
     try:
@@ -217,6 +222,16 @@ def parse_operations(body: bytes) -> List[dict]:
         operations = json.loads(text)
     except (UnicodeDecodeError, ValueError) as error:
         raise ValidationError("Request body is not valid JSON: {0}".format(error))
+    except RecursionError:
+        raise ValidationError("Request body is not valid JSON: it is nested too deeply.")
+    if _SURROGATE_ESCAPE.search(text):
+        # Escaped surrogates must come in pairs; a lone one is no character.
+        try:
+            json.dumps(operations, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValidationError(
+                "Request body is not valid JSON: a string holds a lone surrogate "
+                "(\\ud800-\\udfff) that is not part of a pair.") from None
     if not isinstance(operations, list):
         raise ValidationError("Request body must be a JSON list of operations.")
     for index, operation in enumerate(operations):

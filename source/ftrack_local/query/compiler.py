@@ -106,6 +106,7 @@ from ..schema import Attribute, EntityType
 from ..storage import SEQ, Storage, type_filter
 from ..storage import now as storage_now
 from . import ast
+from .parser import MAX_PAGING_VALUE
 
 __all__ = ["compile_select", "compile_criteria"]
 
@@ -157,7 +158,8 @@ def compile_select(storage: Storage, query: ast.Query) -> sa.Select:
                 break
     statement = compiler.restrict(sa.select(table), entity_type, table, query)
     if query.limit is not None:
-        statement = statement.limit(query.limit + 1)
+        # One more row tells whether a next page exists (within 64 bits).
+        statement = statement.limit(min(query.limit + 1, MAX_PAGING_VALUE))
     return statement
 
 

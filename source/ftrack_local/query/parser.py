@@ -400,13 +400,22 @@ def parse_uncached(expression: str) -> ast.Query:
     if not expression.strip():
         raise ParseError("Could not parse query '{0}': the expression is empty".format(expression))
     try:
-        return _GRAMMAR.parse_string(expression)[0]
+        query = _GRAMMAR.parse_string(expression)[0]
     except pp.ParseBaseException as exc:
         raise ParseError(_describe(expression, exc)) from None
     except RecursionError:
         raise ParseError(
             "Could not parse query '{0}': nested too deeply".format(expression)) from None
+    for kind in ("offset", "limit"):
+        value = getattr(query, kind)
+        if value is not None and value > MAX_PAGING_VALUE:
+            raise ParseError("Could not parse query '{0}': {1} {2} is larger than {3}".format(
+                expression, kind, value, MAX_PAGING_VALUE))
+    return query
 
+
+#: The largest offset or limit a query may give (what a 64-bit integer holds).
+MAX_PAGING_VALUE = 2 ** 63 - 1
 
 _parse_cached = functools.lru_cache(maxsize=2048)(parse_uncached)
 
