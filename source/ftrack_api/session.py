@@ -984,10 +984,10 @@ class Session(object):
         """Return whether *entity* is the instance held by this session."""
         return self._attached(entity._identity_key()) is entity
 
-    def _attach(self, identity, entity):
-        """Register *entity* under *identity* in the session's identity map."""
+    def _attach(self, key, entity):
+        """Hold *entity* under cache *key* in the session's identity map."""
         entity.session = self
-        self._memory_cache._cache[self._cache_key(identity)] = entity
+        self._memory_cache._cache[key] = entity
 
     def _has_lower_caches(self):
         """Return whether caches exist below the memory cache."""
@@ -1137,16 +1137,17 @@ class Session(object):
         if identity in merged:
             return merged[identity]
 
-        attached = self._attached(identity)
+        key = self._cache_key(identity)
+        attached = self._memory_cache._cache.get(key)
         if attached is None and self._has_lower_caches():
             # Start from what a lower cache layer (a file cache, say) holds,
             # so that entities referenced from a cached record come whole.
-            stored = self._from_lower_caches(self._cache_key(identity))
+            stored = self._from_lower_caches(key)
             if isinstance(stored, _Entity) and stored is not entity:
                 if stored.session is not self:
                     stored = self._copy_entity(stored)
                 merged[identity] = stored
-                self._attach(identity, stored)
+                self._attach(key, stored)
                 self._merge_nested(stored, merged)
                 stored.merge(entity, merged)
                 return stored
@@ -1155,7 +1156,7 @@ class Session(object):
                 # Entity of another session: attach a copy, never steal it.
                 entity = self._copy_entity(entity)
             merged[identity] = entity
-            self._attach(identity, entity)
+            self._attach(key, entity)
             self._merge_nested(entity, merged)
             return entity
 
@@ -1286,13 +1287,13 @@ class Session(object):
 
         Raise :exc:`KeyError` when no cache layer holds it.
         """
-        identity = (entity_type, tuple(str(value) for value in entity_key))
-        entity = self._attached(identity)
+        key = self._cache_key((entity_type, [str(value) for value in entity_key]))
+        entity = self._memory_cache._cache.get(key)
         if entity is not None:
             return entity
-        value = self._from_lower_caches(self._cache_key(identity))
+        value = self._from_lower_caches(key)
         if not isinstance(value, _Entity):
-            raise KeyError(self._cache_key(identity))
+            raise KeyError(key)
         return self.merge(value)
 
     def _merge_recursive(self, entity, merged=None):
