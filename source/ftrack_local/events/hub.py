@@ -101,6 +101,11 @@ class EventHub:
         self._general: Dict[Subscriber, None] = {}
         self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._loop_thread: Optional[int] = None
+        #: Called as ``relay(event, frame)`` on the loop's thread for every event
+        #: published here (by a client or the server) other than the meta
+        #: topics, after local routing; other server processes deliver it with
+        #: :meth:`deliver_relayed`. None when this process serves alone.
+        self.relay: Optional[Callable[[Dict[str, Any], str], None]] = None
 
     # -- life cycle -------------------------------------------------------------
 
@@ -185,10 +190,11 @@ class EventHub:
     # -- publishing ----------------------------------------------------------------------
 
     def publish(self, event: Dict[str, Any], sender: Optional[Connection] = None,
-                frame: Optional[str] = None) -> Dict[str, Any]:
+                frame: Optional[str] = None, relay: bool = True) -> Dict[str, Any]:
         """Route *event* (a dict with the wire keys); return the acknowledgement.
 
         *frame* is the event's delivery packet when the caller already has it.
+        With *relay* (the default) the event is also handed to :attr:`relay`.
         """
         topic = event.get("topic")
         if not isinstance(topic, str) or not topic:
@@ -229,7 +235,17 @@ class EventHub:
                     connection.send(frame)
                 except Exception:  # noqa: BLE001 - one bad connection must not stop routing
                     log.exception("Could not queue an event for %r", connection)
+        if relay and self.relay is not None:
+            try:
+                self.relay(event, frame if frame is not None else self._encode(event))
+            except Exception:  # noqa: BLE001 - local delivery has happened regardless
+                log.exception("Could not relay event %s to the other server processes",
+                              event.get("id"))
         return SUCCESS
+
+    def deliver_relayed(self, event: Dict[str, Any], frame: Optional[str] = None) -> None:
+        """Route an event another server process published (never relayed again)."""
+        self.publish(event, None, frame, relay=False)
 
     def publish_from_server(self, topic: str, data: Optional[Dict[str, Any]] = None,
                             source: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
