@@ -31,6 +31,7 @@ from .. import seed
 from ..errors import ApiError, NotFoundError, ValidationError
 from ..storage import TYPE
 from . import ffmpeg, jobs
+from .leases import JobLeases
 from .store import BlobStore, StoreError
 
 log = logging.getLogger(__name__)
@@ -125,6 +126,9 @@ def start_encoding(request: Any, operation: dict, store: BlobStore,
         request.writer.create("JobComponent", {"__entity_type__": "JobComponent",
                                                "job_id": job["id"],
                                                "component_id": output["component_id"]})
+    # Held from the start: a server process starting meanwhile must not take
+    # the queued job for one left behind by a stopped process.
+    encoder.leases.hold(job["id"])
     task = EncodeTask(job_id=job["id"], username=request.username,
                       source_component_id=component_id, version_id=version_id,
                       keep_original=keep_original, plan=plan)
@@ -146,12 +150,17 @@ class MediaEncoder:
                                             thread_name_prefix="ftrack-local-media")
         self._lock = threading.Lock()
         self._closed = False
+        #: Which jobs a live process runs; renewing them also sweeps up the
+        #: jobs of processes that are gone.
+        self.leases = JobLeases(os.path.join(store.root, "job-leases"),
+                                on_renew=self._sweep)
 
     def submit(self, task: EncodeTask) -> None:
         """Queue *task* (after its job has been committed)."""
         with self._lock:
             if self._closed:
                 log.warning("Media encoder stopped: job %s stays queued", task.job_id)
+                self.leases.release(task.job_id)
                 return
             self._executor.submit(self._run_logged, task)
 
@@ -159,20 +168,26 @@ class MediaEncoder:
         """Let the running job finish, drop queued ones and stop the thread."""
         with self._lock:
             self._closed = True
+        self.leases.close()
         self._executor.shutdown(wait=True, cancel_futures=True)
 
     def fail_interrupted(self) -> int:
-        """Mark encoding jobs left queued or running by an earlier run as failed.
+        """Mark encoding jobs that no live server process holds as failed.
 
-        Called when the server starts (no job of this run exists yet); returns
-        how many jobs were marked.
+        Called when the server starts and then regularly (see
+        :mod:`.leases`): jobs left queued or running by a stopped process
+        fail, those another running process works on are left alone.
+        Returns how many operations were applied.
         """
+        self.leases.start()
         username = getattr(self.backend, "api_user", None) or "admin"
         [found] = self.backend.call([{"action": "query", "expression": (
             'select id, data from Job where type is "{0}" and status in ("{1}", "{2}")'.format(
                 jobs.ENCODE_MEDIA_JOB, jobs.QUEUED, jobs.RUNNING))}], username)
         operations = []
         for job in found["data"]:
+            if self.leases.is_held(job["id"]):
+                continue
             try:
                 data = json.loads(job.get("data") or "{}")
             except ValueError:
@@ -207,6 +222,8 @@ class MediaEncoder:
             self.run(task)
         except Exception:  # noqa: BLE001 - one job must not stop the encoder
             log.exception("Encoding job %s failed unexpectedly", task.job_id)
+        finally:
+            self.leases.release(task.job_id)
 
     # -- one job -----------------------------------------------------------------
 
@@ -291,6 +308,11 @@ class MediaEncoder:
         operations.append(_update("Job", task.job_id, {
             "status": jobs.DONE, "data": json.dumps(dict(task.plan, description="Media encoded"))}))
         self.backend.call(operations, task.username)
+
+
+    def _sweep(self) -> None:
+        if not self._closed:
+            self.fail_interrupted()
 
 
 def _create(entity_type: str, data: Dict[str, Any]) -> Dict[str, Any]:
