@@ -43,6 +43,19 @@ def api(ftrack_server):
     client.close()
 
 
+@pytest.fixture
+def hub_user(api, ftrack_server):
+    """The user the hub stamps on the events of the test clients."""
+    [user] = api.query('select id, username from User where username is "{0}"'.format(
+        ftrack_server.api_user))
+    return {"id": user["id"], "username": user["username"]}
+
+
+def stamped(event, user):
+    """*event* as delivered: its ``source.user`` is its client's user."""
+    return dict(event, source=dict(event["source"], user=user))
+
+
 # -- handshake and connection ---------------------------------------------------------
 
 @pytest.mark.parametrize("query", [False, True], ids=["headers", "query"])
@@ -147,7 +160,7 @@ def test_stop_closes_sockets(ftrack_fresh_server):
 
 # -- publishing and routing ----------------------------------------------------------------
 
-def test_own_event_received_once(hub):
+def test_own_event_received_once(hub, hub_user):
     client = hub()
     topic = unique_topic()
     client.subscribe("topic=" + topic)
@@ -155,12 +168,12 @@ def test_own_event_received_once(hub):
     event = make_event(topic, {"value": 1, "text": "héllo"})
     assert client.publish(event) == {"success": True}
     received = client.next_event()
-    assert received == event
+    assert received == stamped(event, hub_user)
     assert set(received) == EVENT_KEYS
     assert client.drain() == []
 
 
-def test_event_delivered_unchanged_and_normalised(hub):
+def test_event_delivered_unchanged_and_normalised(hub, hub_user):
     client = hub()
     topic = unique_topic()
     client.subscribe("topic=" + topic)
@@ -169,7 +182,7 @@ def test_event_delivered_unchanged_and_normalised(hub):
     javascript = {"id": str(uuid.uuid4()), "topic": topic, "data": {"a": 1}, "target": "",
                   "source": {"id": "js", "applicationId": "ftrack.api.javascript"}}
     client.send_raw("5:::" + json.dumps({"name": "ftrack.event", "args": [javascript]}))
-    assert client.next_event() == javascript
+    assert client.next_event() == stamped(javascript, hub_user)
     odd = dict(make_event(topic), extra="dropped")
     odd["in_reply_to_event"] = odd.pop("inReplyToEvent") or "abc"
     client.publish(odd)
@@ -179,7 +192,7 @@ def test_event_delivered_unchanged_and_normalised(hub):
     assert received["id"] == odd["id"]
 
 
-def test_two_connections(hub):
+def test_two_connections(hub, hub_user):
     first, second, third = hub(), hub(), hub()
     topic = unique_topic()
     first.subscribe("topic=" + topic)
@@ -187,8 +200,8 @@ def test_two_connections(hub):
     third.subscribe("topic=" + topic + ".other")
     event = make_event(topic, {"n": 1})
     first.publish(event)
-    assert first.next_event() == event
-    assert second.next_event() == event
+    assert first.next_event() == stamped(event, hub_user)
+    assert second.next_event() == stamped(event, hub_user)
     assert third.drain() == []
     second.publish(make_event(topic + ".other"))
     assert third.next_event()["topic"] == topic + ".other"
@@ -267,10 +280,10 @@ def test_meta_events_not_forwarded(hub):
     ("topic={base}.a and data.kind=good", ("{base}.a", {"kind": "good"}), ("{base}.a", {"kind": "bad"})),
     ("topic={base}.a and not data.kind=bad", ("{base}.a", {"kind": "good"}), ("{base}.a", {"kind": "bad"})),
     ("(topic={base}.a OR topic={base}.b) AND data.n>=10", ("{base}.b", {"n": 12}), ("{base}.b", {"n": 9})),
-    ("topic={base}.a and source.user.username=\"jane doe\"",
-     ("{base}.a", {}, {"user": {"username": "jane doe"}}), ("{base}.a", {}, {"user": {}})),
+    ("topic={base}.a and source.user.username={user} and data.who=\"jane doe\"",
+     ("{base}.a", {"who": "jane doe"}), ("{base}.a", {"who": "jane"})),
 ])
-def test_subscription_expressions(hub, subscription, matching, other):
+def test_subscription_expressions(hub, ftrack_server, subscription, matching, other):
     base = unique_topic()
     suffix = uuid.uuid4().hex[:8]
 
@@ -284,7 +297,7 @@ def test_subscription_expressions(hub, subscription, matching, other):
         return make_event(topic, data, source=source)
 
     client = hub()
-    client.subscribe(subscription.format(base=base, suffix=suffix))
+    client.subscribe(subscription.format(base=base, suffix=suffix, user=ftrack_server.api_user))
     wanted = event(matching)
     client.publish(event(other))
     client.publish(wanted)

@@ -136,11 +136,15 @@ class Expression:
         return "<Expression {0!r}>".format(self.text)
 
 
-@lru_cache(maxsize=4096)
 def parse(text: str) -> Expression:
     """Parse and compile *text*; raise :class:`ExpressionError` when it is invalid."""
     if not isinstance(text, str):
         raise ExpressionError("An expression must be text, not {0}.".format(type(text).__name__))
+    return _parse_text(text)
+
+
+@lru_cache(maxsize=4096)
+def _parse_text(text: str) -> Expression:
     if not text.strip():
         raise ExpressionError("The expression is empty.")
     try:

@@ -13,6 +13,12 @@ the event and the event's target is empty or matches that subscriber's
 metadata. ``ftrack.meta.subscribe`` and ``ftrack.meta.unsubscribe`` change
 the sender's subscribers and are not forwarded; every other topic, replies
 included, is routed like any event.
+
+Identity: before routing an event a client published, the hub sets its
+``source.user`` to the user the client authenticated as
+(:attr:`Connection.user`), whatever the client claimed; the rest of
+``source`` is kept. Events of other server processes
+(:meth:`EventHub.deliver_relayed`) were stamped where they were published.
 """
 
 import asyncio
@@ -21,9 +27,10 @@ import logging
 import threading
 import uuid
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from . import packets
+from .packets import same_json_object
 from .expression import Expression, parse
 
 log = logging.getLogger(__name__)
@@ -50,6 +57,13 @@ class HubSettings:
     handshake_timeout: float = 30.0
     #: Frames queued for one client before it counts as stuck and is dropped.
     max_queue: int = 200000
+    #: Bytes waiting for one client (queued frames plus the socket's write
+    #: buffer) before it counts as stuck and is dropped. An event larger than
+    #: this on its own still goes to a client with nothing else waiting.
+    max_queue_bytes: int = 16 * 1024 * 1024
+    #: Browser origins (``scheme://host[:port]``, compared exactly) allowed
+    #: credentialed cross-origin requests to the handshake; none by default.
+    allowed_origins: Tuple[str, ...] = ()
 
 
 class Subscriber:
@@ -80,6 +94,11 @@ class Connection:
     def send(self, frame: str) -> None:
         """Queue one packet (text) for the client; must not block."""
         raise NotImplementedError
+
+    @property
+    def label(self) -> str:
+        """Who this is, for log lines: session id and user name."""
+        return "{0} (user {1})".format(self.session_id, self.user.get("username"))
 
     def __repr__(self) -> str:
         return "<{0} {1} {2}>".format(type(self).__name__, self.session_id,
@@ -193,8 +212,11 @@ class EventHub:
                 frame: Optional[str] = None, relay: bool = True) -> Dict[str, Any]:
         """Route *event* (a dict with the wire keys); return the acknowledgement.
 
-        *frame* is the event's delivery packet when the caller already has it.
-        With *relay* (the default) the event is also handed to :attr:`relay`.
+        An event from a *sender* gets the sender's user as ``source.user``
+        (see the module documentation). *frame* is the event's delivery
+        packet when the caller already has it; it is ignored when stamping
+        changed the event. With *relay* (the default) the event is also
+        handed to :attr:`relay`.
         """
         topic = event.get("topic")
         if not isinstance(topic, str) or not topic:
@@ -209,6 +231,8 @@ class EventHub:
                 return self.subscribe(sender, data.get("subscriber"), data.get("subscription"))
             return self.unsubscribe(sender, data.get("subscriber"))
 
+        if sender is not None and stamp_user(event, sender.user):
+            frame = None
         target = event.get("target")
         target_expression = None
         if target:
@@ -233,8 +257,9 @@ class EventHub:
                     frame = self._encode(event)
                 try:
                     connection.send(frame)
-                except Exception:  # noqa: BLE001 - one bad connection must not stop routing
-                    log.exception("Could not queue an event for %r", connection)
+                except Exception as error:  # noqa: BLE001 - keep routing to the others
+                    log.warning("Could not queue event %s for event hub client %s: %s: %s",
+                                event.get("id"), connection.label, type(error).__name__, error)
         if relay and self.relay is not None:
             try:
                 self.relay(event, frame if frame is not None else self._encode(event))
@@ -276,6 +301,23 @@ class EventHub:
             except RuntimeError:  # the loop has closed: the server is stopping
                 pass
         return event
+
+
+def stamp_user(event: Dict[str, Any], user: Dict[str, Any]) -> bool:
+    """Make *user* the ``source.user`` of *event*; return whether that changed it.
+
+    A ``source`` that is not an object is replaced by one holding only the
+    user. A claimed user counts as unchanged only when it has exactly the
+    keys and values (of the same JSON types) of *user*.
+    """
+    source = event.get("source")
+    if not isinstance(source, dict):
+        event["source"] = {"user": dict(user)}
+        return True
+    if same_json_object(source.get("user"), user):
+        return False
+    source["user"] = dict(user)
+    return True
 
 
 def normalise(event: Any) -> Dict[str, Any]:

@@ -6,7 +6,7 @@ types 0–7: disconnect, connect, heartbeat, event, ack and error.
 """
 
 import json
-from typing import Any, Dict, NamedTuple
+from typing import Any, Dict, NamedTuple, Optional, Tuple
 
 DISCONNECT = "0::"
 CONNECT = "1::"
@@ -63,6 +63,64 @@ def event_frame(event: Dict[str, Any]) -> str:
 def event_frame_from_text(event_text: str) -> str:
     """The packet delivering an event already encoded as JSON text."""
     return '5:::{"name":"ftrack.event","args":[' + event_text + "]}"
+
+
+def same_json_object(claimed: Any, expected: Dict[str, Any]) -> bool:
+    """Whether *claimed* is an object with exactly *expected*'s keys and scalar values
+    (of the same JSON types: ``1`` is not ``true``)."""
+    if type(claimed) is not dict or claimed != expected:
+        return False
+    for key, value in expected.items():  # == takes 1 for true; JSON does not
+        if type(claimed[key]) is not type(value):
+            return False
+    return True
+
+
+#: A user a client may claim, then for each JSON style how it spells that
+#: claim and how it spells the authenticated user.
+Spelling = Tuple[Dict[str, Any], Tuple[Tuple[str, str], ...]]
+
+
+def user_spellings(user: Dict[str, Any]) -> Tuple[Spelling, ...]:
+    """The common spellings of ``"user": …`` in a client's event source.
+
+    Claims covered: *user* itself and its user name alone (what clients
+    send); styles: compact and spaced JSON, non-ASCII left as is.
+    """
+    claims = [dict(user)]
+    if "username" in user:
+        claims.insert(0, {"username": user["username"]})  # the usual claim first
+    styles = ((",", ":"), (", ", ": "))
+    return tuple((claim, tuple((_spell(claim, items, pair), _spell(user, items, pair))
+                               for items, pair in styles))
+                 for claim in claims)
+
+
+def _spell(user: Dict[str, Any], items: str, pair: str) -> str:
+    return '"user"' + pair + json.dumps(user, ensure_ascii=False, separators=(items, pair))
+
+
+def restamp(text: str, spellings: Tuple[Spelling, ...], claimed: Any) -> Optional[str]:
+    """Event packet data *text* with its user re-spelled as the authenticated one.
+
+    *claimed* is the ``source.user`` the decoded *text* holds. None when that
+    cannot be done on the text with certainty: the claim is not one of
+    *spellings*, or a key deciding the sender (``args``, ``source``,
+    ``user``) could be there twice — spelled more than once, or anything
+    ``\\u``-escaped (an escape can spell a key). Without repeated keys,
+    decoders keeping the first or the last of them agree on the user.
+    """
+    if "\\u" in text:
+        return None
+    if text.count('"user"') != 1 or text.count('"source"') != 1 or text.count('"args"') != 1:
+        return None
+    for claim, styles in spellings:
+        if same_json_object(claimed, claim):
+            for written, stamped in styles:
+                if written in text:
+                    return text if written == stamped else text.replace(written, stamped, 1)
+            return None
+    return None
 
 
 def ack_frame(message_id: str, result: Any = None) -> str:

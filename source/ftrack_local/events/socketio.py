@@ -15,20 +15,34 @@ draining its queue of outgoing frames; routing only appends to queues, so a
 slow client never holds up the others. The writer sends everything queued
 in one transport write (WebSocket text frames built here; the socket is
 opened without compression), pausing while the client is slow to read.
+
+A client that stops reading is dropped once more than
+``HubSettings.max_queue_bytes`` wait for it (queued frames plus the socket's
+write buffer) or more than ``HubSettings.max_queue`` frames are queued: its
+queue is released at once, its socket aborted, and one warning says so.
+
+Every frame the server refuses (bad packet, bad JSON, wrong shape, binary,
+invalid UTF-8, too large, unsupported type, failed routing) is logged as one
+warning line; the client gets an error or acknowledgement packet where the
+protocol allows. Only origins in ``HubSettings.allowed_origins`` get CORS
+headers on the handshake (see ``doc/local_server_event_hub.rst``).
 """
 
 import asyncio
+import ctypes
 import json
 import logging
 import secrets
 import struct
-from typing import Any, Dict, List, Optional, Tuple
+import sys
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from aiohttp import WSCloseCode, WSMsgType, web
+from aiohttp.http_websocket import WebSocketError
 
 from ..app import BACKEND, EXECUTOR, check_credentials
 from . import packets
-from .hub import EventHub, Connection, failure, normalise
+from .hub import EventHub, Connection, HubSettings, failure, normalise
 
 log = logging.getLogger(__name__)
 
@@ -44,22 +58,39 @@ CLOSE_WAIT = 2.0
 MAX_PENDING = 10000
 #: Bytes buffered for a client above which its writer waits for it to read.
 HIGH_WATER = 1024 * 1024
+#: Bytes released by dropping a client above which freed heap memory is
+#: handed back to the operating system.
+TRIM_AFTER = 4 * 1024 * 1024
+#: Headers a browser may send with a cross-origin handshake.
+CORS_REQUEST_HEADERS = "ftrack-user, ftrack-api-key, content-type"
+#: Seconds a browser may cache a preflight answer.
+CORS_MAX_AGE = 600
 
 ENDPOINT: "web.AppKey[SocketIOEndpoint]" = web.AppKey("ftrack_local.socketio", object)
 
 
 class SocketConnection(Connection):
-    """A client on a WebSocket: an outgoing queue and the tasks serving it."""
+    """A client on a WebSocket: an outgoing queue and the tasks serving it.
+
+    :attr:`queued_bytes` counts the UTF-8 size of the frames in :attr:`outbox`;
+    with the transport's write buffer it is what the queue limits bound.
+    """
 
     def __init__(self, session_id: str, user: Dict[str, Any], ws: web.WebSocketResponse,
-                 transport: Optional[asyncio.BaseTransport], max_queue: int):
+                 transport: Optional[asyncio.BaseTransport], settings: HubSettings,
+                 on_drop: Optional[Callable[[int], None]] = None):
         super().__init__(session_id, user)
         self.ws = ws
         self.transport = transport
         self.outbox: List[str] = []
+        self.queued_bytes = 0
         self.closing = False
         self.last_received = asyncio.get_running_loop().time()
-        self._max_queue = max_queue
+        #: How clients spell their user in JSON (see :func:`packets.restamp`).
+        self.user_spellings = packets.user_spellings(self.user)
+        self._settings = settings
+        self._on_drop = on_drop
+        self._buffered: Callable[[], int] = getattr(transport, "get_write_buffer_size", _nothing)
         self._wake = asyncio.Event()
         self._writer: Optional["asyncio.Future[None]"] = None
         self._heartbeat: Optional["asyncio.Future[None]"] = None
@@ -73,15 +104,39 @@ class SocketConnection(Connection):
     def send(self, frame: str) -> None:
         if self.closing:
             return
+        size = len(frame) if frame.isascii() else len(frame.encode("utf-8", "backslashreplace"))
         outbox = self.outbox
         outbox.append(frame)
+        waiting = self.queued_bytes
+        self.queued_bytes = waiting + size
         if len(outbox) == 1:
             self._wake.set()
-        elif len(outbox) > self._max_queue:
-            log.warning("Dropping event hub connection %s: %d packets not taken",
-                        self.session_id, len(outbox))
-            self.outbox = []
-            self.close(WSCloseCode.TRY_AGAIN_LATER)
+        settings = self._settings
+        if len(outbox) > settings.max_queue:
+            self.drop("{0} frames queued, limit {1}".format(len(outbox), settings.max_queue))
+            return
+        waiting += self._buffered()
+        if waiting and waiting + size > settings.max_queue_bytes:
+            self.drop("{0} bytes queued, limit {1}".format(waiting + size,
+                                                           settings.max_queue_bytes))
+
+    def drop(self, reason: str) -> None:
+        """Drop a client that does not keep up: release its queue, abort its socket."""
+        if self.closing:
+            return
+        released = self.queued_bytes + self._buffered()
+        log.warning("Dropping event hub client %s: it is not reading its events (%s)",
+                    self.label, reason)
+        self.closing = True
+        self.outbox = []
+        self.queued_bytes = 0
+        self._wake.set()
+        if self.transport is not None:
+            self.transport.abort()
+        else:
+            self._closer = asyncio.ensure_future(self._close(WSCloseCode.TRY_AGAIN_LATER))
+        if self._on_drop is not None:
+            self._on_drop(released)
 
     def close(self, code: int = WSCloseCode.GOING_AWAY, goodbye: bool = False) -> None:
         """Close soon, after sending what is queued (and ``0::`` when *goodbye*)."""
@@ -110,6 +165,8 @@ class SocketConnection(Connection):
             await asyncio.wait({self._closer}, timeout=2 * CLOSE_WAIT + 1)
         if self._writer is not None and not self._writer.done():
             self._writer.cancel()
+        self.outbox = []
+        self.queued_bytes = 0
 
     async def _write_loop(self) -> None:
         ws = self.ws
@@ -124,6 +181,7 @@ class SocketConnection(Connection):
                     await wake.wait()
                     continue
                 frames, self.outbox = self.outbox, []
+                self.queued_bytes = 0
                 if transport is None or not isinstance(transport, asyncio.WriteTransport):
                     for frame in frames:
                         await ws.send_str(frame)
@@ -131,6 +189,8 @@ class SocketConnection(Connection):
                 if transport.is_closing() or ws.closed:
                     raise ConnectionResetError("The client has gone.")
                 transport.write(b"".join([text_frame(frame) for frame in frames]))
+                # The transport holds its own copy; let the frames go now.
+                frames = []
                 while transport.get_write_buffer_size() > HIGH_WATER:
                     if transport.is_closing():
                         raise ConnectionResetError("The client has gone.")
@@ -138,7 +198,16 @@ class SocketConnection(Connection):
         except (ConnectionError, RuntimeError):
             # The socket went away; the reader notices and cleans up.
             self.outbox = []
+            self.queued_bytes = 0
             self.closing = True
+        except Exception as error:  # noqa: BLE001 - a writer must end quietly
+            log.warning("Could not write to event hub client %s, closing it: %s: %s",
+                        self.label, type(error).__name__, error)
+            self.outbox = []
+            self.queued_bytes = 0
+            self.closing = True
+            if transport is not None:
+                transport.abort()
 
     async def _heartbeat_loop(self, hub: EventHub) -> None:
         settings = hub.settings
@@ -161,12 +230,14 @@ class SocketIOEndpoint:
         self._pending: Dict[str, Tuple[Dict[str, Any], float]] = {}
         self._connections: Dict[str, SocketConnection] = {}
         self._stopping = False
+        self._trimming = False
 
     def install(self, app: web.Application) -> None:
         """Serve the handshake and websocket routes of the hub on *app*."""
         app[ENDPOINT] = self
-        app.router.add_get(HANDSHAKE_PATH, self.handshake)
-        app.router.add_get(HANDSHAKE_PATH.rstrip("/"), self.handshake)
+        for path in (HANDSHAKE_PATH, HANDSHAKE_PATH.rstrip("/")):
+            app.router.add_get(path, self.handshake)
+            app.router.add_route("OPTIONS", path, self.preflight)
         app.router.add_get(WEBSOCKET_PATH, self.websocket)
         app.on_startup.append(self._on_startup)
         app.on_shutdown.append(self._on_shutdown)
@@ -195,7 +266,7 @@ class SocketIOEndpoint:
         backend = request.app[BACKEND]
         refusal, user_id = await loop.run_in_executor(
             request.app[EXECUTOR], _authenticate, backend, user, key)
-        headers = _cors_headers(request)
+        headers = _cors_headers(request, self.hub.settings.allowed_origins)
         if refusal is not None:
             status, body = refusal
             return web.Response(status=status, body=body, content_type="application/json",
@@ -211,6 +282,19 @@ class SocketIOEndpoint:
         timeout = int(self.hub.settings.heartbeat_timeout)
         return web.Response(text="{0}:{1}:{2}:websocket".format(sid, timeout, CLOSE_TIMEOUT),
                             content_type="text/plain", headers=headers)
+
+    async def preflight(self, request: web.Request) -> web.Response:
+        """Answer a browser's CORS preflight of the handshake."""
+        headers = _cors_headers(request, self.hub.settings.allowed_origins)
+        if not headers:
+            if request.headers.get("Origin"):
+                return web.Response(status=403, text="This origin may not use the event hub.",
+                                    headers={"Vary": "Origin"})
+            return web.Response(status=204, headers={"Allow": "GET, HEAD, OPTIONS"})
+        headers.update({"Access-Control-Allow-Methods": "GET, OPTIONS",
+                        "Access-Control-Allow-Headers": CORS_REQUEST_HEADERS,
+                        "Access-Control-Max-Age": str(CORS_MAX_AGE)})
+        return web.Response(status=204, headers=headers)
 
     def _expire(self, now: float) -> None:
         limit = now - self.hub.settings.handshake_timeout
@@ -234,7 +318,8 @@ class SocketIOEndpoint:
             raise web.HTTPBadRequest(text="Expected a WebSocket upgrade.")
         await ws.prepare(request)
         hub = self.hub
-        connection = SocketConnection(sid, pending[0], ws, request.transport, hub.settings.max_queue)
+        connection = SocketConnection(sid, pending[0], ws, request.transport, hub.settings,
+                                      self._released)
         self._connections[sid] = connection
         hub.add_connection(connection)
         connection.send(packets.CONNECT)
@@ -245,8 +330,12 @@ class SocketIOEndpoint:
                 if message.type is WSMsgType.TEXT:
                     self._receive(connection, message.data)
                 elif message.type is WSMsgType.BINARY:
+                    _refused(connection, "a binary frame of {0} bytes".format(len(message.data)))
                     connection.send(packets.error_frame("Binary frames are not supported."))
                 elif message.type is WSMsgType.ERROR:
+                    if isinstance(message.data, WebSocketError) and not connection.closing:
+                        _refused(connection, "{0} (WebSocket close code {1})".format(
+                            message.data, message.data.code))
                     break
                 if connection.closing:
                     break
@@ -260,6 +349,7 @@ class SocketIOEndpoint:
         try:
             packet = packets.parse(frame)
         except packets.PacketError as error:
+            _refused(connection, str(error))
             connection.send(packets.error_frame(str(error)))
             return
         kind = packet.type
@@ -272,14 +362,15 @@ class SocketIOEndpoint:
                 connection.close(WSCloseCode.OK)
                 return
             elif kind == "7":
-                log.info("Event hub client %s reported: %s", connection.session_id, packet.data)
+                log.info("Event hub client %s reported: %s", connection.label, packet.data[:200])
                 return
             else:
                 result = failure("Packets of type {0} are not supported; send events "
                                  "(type 5).".format(kind))
         except Exception as error:  # noqa: BLE001 - never break the connection loop
-            log.exception("Error while handling an event hub packet")
-            result = failure("Internal error: {0}".format(error))
+            result = failure("Internal error: {0}: {1}".format(type(error).__name__, error))
+        if not result.get("success"):
+            _refused(connection, result.get("message", "Error"))
         if packet.id:
             connection.send(packets.ack_frame(packet.id, result))
         elif not result.get("success"):
@@ -299,11 +390,37 @@ class SocketIOEndpoint:
         frame: Optional[str] = None
         if (len(payload) == 2 and "id" in event and isinstance(event.get("topic"), str)
                 and packets.EVENT_KEY_SET.issuperset(event)):
-            # Already in wire form: deliver the text as received.
-            frame = "5:::" + packet.data
+            # Already in wire form: deliver the text as received, its user
+            # re-spelled when that is certain (the hub stamps the rest).
+            source = event.get("source")
+            if type(source) is dict:
+                data = packets.restamp(packet.data, connection.user_spellings,
+                                       source.get("user"))
+                if data is not None:
+                    source["user"] = dict(connection.user)
+                    frame = "5:::" + data
         else:
             event = normalise(event)
         return self.hub.publish(event, connection, frame)
+
+    # -- memory -----------------------------------------------------------------------
+
+    def _released(self, size: int) -> None:
+        """A dropped client released *size* bytes: hand free heap back to the system."""
+        if size < TRIM_AFTER or self._trimming or _TRIM is None:
+            return
+        self._trimming = True
+        loop = asyncio.get_running_loop()
+        # Let the reader and writer tasks let go of the client's last frames first.
+        loop.call_later(0.05, self._trim, loop)
+
+    def _trim(self, loop: asyncio.AbstractEventLoop) -> None:
+        def done(future: "asyncio.Future[Any]") -> None:
+            self._trimming = False
+        try:
+            loop.run_in_executor(None, _TRIM, 0).add_done_callback(done)
+        except RuntimeError:  # the loop or its executor has shut down
+            self._trimming = False
 
 
 # -- helpers ------------------------------------------------------------------------------
@@ -314,8 +431,13 @@ _HEADER_LONG = struct.Struct("!BBQ").pack
 
 
 def text_frame(text: str) -> bytes:
-    """One unmasked, uncompressed WebSocket text frame (server to client)."""
-    payload = text.encode("utf-8")
+    """One unmasked, uncompressed WebSocket text frame (server to client).
+
+    A lone surrogate (from a ``\\udxxx`` escape a client sent) is written as
+    that escape again: in a JSON string, the only place it can be, it means
+    the same and keeps the frame valid UTF-8.
+    """
+    payload = text.encode("utf-8", "backslashreplace")
     size = len(payload)
     if size < 126:
         return _HEADER_SHORT(0x81, size) + payload
@@ -346,9 +468,36 @@ def _authenticate(backend: Any, user: Optional[str], key: Optional[str]
         return None, None
 
 
-def _cors_headers(request: web.Request) -> Dict[str, str]:
+def _cors_headers(request: web.Request, allowed: Tuple[str, ...]) -> Dict[str, str]:
+    """The CORS headers of an answer to *request*: only for an *allowed* origin."""
     origin = request.headers.get("Origin")
-    if not origin:
+    if not origin or origin not in allowed:
         return {}
     return {"Access-Control-Allow-Origin": origin, "Access-Control-Allow-Credentials": "true",
             "Vary": "Origin"}
+
+
+def _refused(connection: Connection, what: str) -> None:
+    """Log, as one line, that a frame from *connection* was refused and why."""
+    log.warning("Event hub client %s sent a frame the server refused: %s",
+                connection.label, " ".join(str(what)[:500].split()))
+
+
+def _nothing() -> int:
+    return 0
+
+
+def _find_malloc_trim() -> Optional[Callable[[int], int]]:
+    """glibc's ``malloc_trim`` (hands free heap memory back to the system), if present."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):  # not glibc
+        return None
+    trim.argtypes = [ctypes.c_size_t]
+    trim.restype = ctypes.c_int
+    return trim
+
+
+_TRIM = _find_malloc_trim()

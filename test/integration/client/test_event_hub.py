@@ -146,7 +146,9 @@ def test_event_reaches_other_session_and_replies_come_back(connected_session, ft
     assert delivered["id"] == event["id"]
     assert delivered["data"] == {"key": "value", "text": "héllo"}
     assert delivered["source"]["id"] == publisher.event_hub.id
-    assert delivered["source"]["user"] == {"username": ftrack_server.api_user}
+    # The server stamps the user the publisher authenticated as.
+    assert delivered["source"]["user"]["username"] == ftrack_server.api_user
+    assert delivered["source"]["user"]["id"]
     assert delivered["source"]["host"]
 
     [reply] = replies
