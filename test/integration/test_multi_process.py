@@ -196,8 +196,6 @@ def test_component_uploaded_through_one_process_downloads_through_another(server
     assert answer.content == data
 
 
-@pytest.mark.xfail(strict=True, reason="a handshake's session id is only known to the process "
-                   "that gave it: the balancer must send the WebSocket to the same process")
 def test_handshake_on_one_process_opens_the_websocket_on_another(servers):
     answer = handshake(servers[0])
     assert answer.status_code == 200, answer.text

@@ -3,8 +3,9 @@
 * ``GET /socket.io/1/`` — handshake, authenticated by the ``ftrack-user`` and
   ``ftrack-api-key`` headers or the ``api_user``/``api_key`` query
   parameters; answers ``<sid>:<heartbeat timeout>:<close timeout>:websocket``
-  (401 for bad credentials). A session id is good for one upgrade within
-  ``HubSettings.handshake_timeout`` seconds.
+  (401 for bad credentials). A session id is signed, so every server process
+  sharing the data directory accepts it (:mod:`.sessions`), and opens one
+  WebSocket within ``HubSettings.handshake_timeout`` seconds.
 * ``GET /socket.io/1/websocket/<sid>`` — the WebSocket (404 for an unknown or
   expired sid). The server sends ``1::`` first, then ``2::`` every
   ``heartbeat_interval`` seconds, and drops a client that has sent nothing for
@@ -32,7 +33,6 @@ import asyncio
 import ctypes
 import json
 import logging
-import secrets
 import struct
 import sys
 from typing import Any, Callable, Dict, List, Optional, Tuple
@@ -42,6 +42,7 @@ from aiohttp.http_websocket import WebSocketError
 
 from ..app import BACKEND, EXECUTOR, check_credentials
 from . import packets
+from .sessions import SessionIds
 from .hub import EventHub, Connection, HubSettings, failure, normalise
 
 log = logging.getLogger(__name__)
@@ -54,8 +55,6 @@ CLOSE_TIMEOUT = 60
 MAX_FRAME = 64 * 1024 * 1024
 #: Seconds allowed for closing one socket.
 CLOSE_WAIT = 2.0
-#: Most handshakes waiting for their upgrade at once.
-MAX_PENDING = 10000
 #: Bytes buffered for a client above which its writer waits for it to read.
 HIGH_WATER = 1024 * 1024
 #: Bytes released by dropping a client above which freed heap memory is
@@ -226,8 +225,8 @@ class SocketIOEndpoint:
 
     def __init__(self, hub: EventHub):
         self.hub = hub
-        #: sid -> (user, loop time of the handshake)
-        self._pending: Dict[str, Tuple[Dict[str, Any], float]] = {}
+        #: Signs the session ids handshakes give (set when the app starts).
+        self._sessions: Optional[SessionIds] = None
         self._connections: Dict[str, SocketConnection] = {}
         self._stopping = False
         self._trimming = False
@@ -244,11 +243,11 @@ class SocketIOEndpoint:
 
     async def _on_startup(self, app: web.Application) -> None:
         self._stopping = False
+        self._sessions = SessionIds.for_data_dir(getattr(app.get(BACKEND), "data_dir", None))
         self.hub.attach(asyncio.get_running_loop())
 
     async def _on_shutdown(self, app: web.Application) -> None:
         self._stopping = True
-        self._pending.clear()
         connections = list(self._connections.values())
         for connection in connections:
             connection.close(WSCloseCode.GOING_AWAY, goodbye=True)
@@ -271,14 +270,9 @@ class SocketIOEndpoint:
             status, body = refusal
             return web.Response(status=status, body=body, content_type="application/json",
                                 headers=headers)
-        if self._stopping:
+        if self._stopping or self._sessions is None:
             return web.Response(status=503, text="The server is stopping.", headers=headers)
-        now = loop.time()
-        self._expire(now)
-        if len(self._pending) >= MAX_PENDING:
-            return web.Response(status=503, text="Too many pending handshakes.", headers=headers)
-        sid = secrets.token_hex(16)
-        self._pending[sid] = ({"id": user_id, "username": user}, now)
+        sid = self._sessions.issue({"id": user_id, "username": user})
         timeout = int(self.hub.settings.heartbeat_timeout)
         return web.Response(text="{0}:{1}:{2}:websocket".format(sid, timeout, CLOSE_TIMEOUT),
                             content_type="text/plain", headers=headers)
@@ -296,20 +290,15 @@ class SocketIOEndpoint:
                         "Access-Control-Max-Age": str(CORS_MAX_AGE)})
         return web.Response(status=204, headers=headers)
 
-    def _expire(self, now: float) -> None:
-        limit = now - self.hub.settings.handshake_timeout
-        for sid in [s for s, (_, at) in self._pending.items() if at < limit]:
-            del self._pending[sid]
-
     # -- websocket ------------------------------------------------------------------------
 
     async def websocket(self, request: web.Request) -> web.StreamResponse:
         """Run one client's websocket connection until it closes."""
-        sid = request.match_info["sid"]
         loop = asyncio.get_running_loop()
-        self._expire(loop.time())
-        pending = self._pending.pop(sid, None)
-        if pending is None or self._stopping:
+        sessions = self._sessions
+        redeemed = None if sessions is None or self._stopping else sessions.redeem(
+            request.match_info["sid"], self.hub.settings.handshake_timeout)
+        if redeemed is None:
             raise web.HTTPNotFound(text="Unknown or expired event hub session id; "
                                         "do the handshake at /socket.io/1/ first.")
         ws = web.WebSocketResponse(autoping=True, compress=False, max_msg_size=MAX_FRAME,
@@ -318,7 +307,8 @@ class SocketIOEndpoint:
             raise web.HTTPBadRequest(text="Expected a WebSocket upgrade.")
         await ws.prepare(request)
         hub = self.hub
-        connection = SocketConnection(sid, pending[0], ws, request.transport, hub.settings,
+        sid, user = redeemed
+        connection = SocketConnection(sid, user, ws, request.transport, hub.settings,
                                       self._released)
         self._connections[sid] = connection
         hub.add_connection(connection)
