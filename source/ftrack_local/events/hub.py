@@ -19,6 +19,12 @@ Identity: before routing an event a client published, the hub sets its
 (:attr:`Connection.user`), whatever the client claimed; the rest of
 ``source`` is kept. Events of other server processes
 (:meth:`EventHub.deliver_relayed`) were stamped where they were published.
+
+Visibility: ``ftrack.update`` events describe entities of many projects.
+A connection whose user may not read every project
+(:attr:`Connection.readable_projects`) receives each such event with only
+the entities of projects it may read, and site-wide ones; when nothing is
+left it receives nothing (see ``doc/local_server_users.rst``).
 """
 
 import asyncio
@@ -27,7 +33,7 @@ import logging
 import threading
 import uuid
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, FrozenSet, List, Optional, Tuple
 
 from . import packets
 from .packets import same_json_object
@@ -37,6 +43,8 @@ log = logging.getLogger(__name__)
 
 SUBSCRIBE = "ftrack.meta.subscribe"
 UNSUBSCRIBE = "ftrack.meta.unsubscribe"
+#: The topic whose entities are narrowed to what each receiver may read.
+UPDATE = "ftrack.update"
 SUCCESS: Dict[str, Any] = {"success": True}
 
 
@@ -90,6 +98,8 @@ class Connection:
         self.user = dict(user or {})
         #: subscriber id -> :class:`Subscriber`
         self.subscribers: Dict[str, Subscriber] = {}
+        #: Ids of the projects whose updates the user may see; None for all.
+        self.readable_projects: Optional[FrozenSet[str]] = None
 
     def send(self, frame: str) -> None:
         """Queue one packet (text) for the client; must not block."""
@@ -242,6 +252,8 @@ class EventHub:
                 return failure("Invalid target: {0}".format(error))
 
         delivered = set()
+        #: readable project ids -> the frame narrowed to them ("" for none)
+        narrowed: Dict[FrozenSet[str], str] = {}
         by_topic = self._by_topic.get(topic)
         for group in ((by_topic, self._general) if by_topic else (self._general,)):
             for subscriber in group:
@@ -253,10 +265,21 @@ class EventHub:
                 if target_expression is not None and not target_expression.match(subscriber.metadata):
                     continue
                 delivered.add(connection)
-                if frame is None:
-                    frame = self._encode(event)
+                readable = connection.readable_projects
+                if readable is not None and topic == UPDATE:
+                    packet = narrowed.get(readable)
+                    if packet is None:
+                        visible = visible_update(event, readable)
+                        packet = narrowed[readable] = (
+                            "" if visible is None else self._encode(visible))
+                    if not packet:
+                        continue
+                elif frame is None:
+                    packet = frame = self._encode(event)
+                else:
+                    packet = frame
                 try:
-                    connection.send(frame)
+                    connection.send(packet)
                 except Exception as error:  # noqa: BLE001 - keep routing to the others
                     log.warning("Could not queue event %s for event hub client %s: %s: %s",
                                 event.get("id"), connection.label, type(error).__name__, error)
@@ -301,6 +324,48 @@ class EventHub:
             except RuntimeError:  # the loop has closed: the server is stopping
                 pass
         return event
+
+
+def visible_update(event: Dict[str, Any], readable: FrozenSet[str]) -> Optional[Dict[str, Any]]:
+    """*event* (``ftrack.update``) with only the entities of *readable* projects.
+
+    An entity belongs to the project at the root of its ``parents``; one
+    without a project there is site-wide and stays. Returns *event* itself
+    when nothing is left out and None when nothing is left.
+    """
+    data = event.get("data")
+    entities = data.get("entities") if isinstance(data, dict) else None
+    if not isinstance(entities, list):
+        return event
+    kept = [entity for entity in entities if _is_readable(entity, readable)]
+    if len(kept) == len(entities):
+        return event
+    if not kept:
+        return None
+    parents: Dict[Any, None] = {}
+    for entity in kept:
+        for parent in entity.get("parents") or ():
+            entity_id = parent.get("entityId") if isinstance(parent, dict) else None
+            if entity_id is not None and not isinstance(entity_id, list):
+                parents[entity_id] = None
+    narrowed = dict(data, entities=kept, parents=list(parents))
+    return dict(event, data=narrowed)
+
+
+def _is_readable(entity: Any, readable: FrozenSet[str]) -> bool:
+    project = _project_of(entity)
+    return project is None or project in readable
+
+
+def _project_of(entity: Any) -> Optional[str]:
+    """The id of the project an ``ftrack.update`` entity belongs to, if any."""
+    if not isinstance(entity, dict):
+        return None
+    for parent in reversed(entity.get("parents") or ()):
+        if isinstance(parent, dict) and parent.get("entity_type") == "Project":
+            entity_id = parent.get("entityId")
+            return entity_id if isinstance(entity_id, str) else None
+    return None
 
 
 def stamp_user(event: Dict[str, Any], user: Dict[str, Any]) -> bool:

@@ -35,7 +35,7 @@ import json
 import logging
 import struct
 import sys
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Awaitable, Callable, Dict, FrozenSet, List, Optional, Tuple
 
 from aiohttp import WSCloseCode, WSMsgType, web
 from aiohttp.http_websocket import WebSocketError
@@ -94,6 +94,8 @@ class SocketConnection(Connection):
         self._writer: Optional["asyncio.Future[None]"] = None
         self._heartbeat: Optional["asyncio.Future[None]"] = None
         self._closer: Optional["asyncio.Future[None]"] = None
+        #: Reads again which projects the user may see (run every heartbeat).
+        self.refresh_readable: Optional[Callable[[], Awaitable[None]]] = None
 
     def start(self, hub: EventHub) -> None:
         """Start the writer and heartbeat tasks."""
@@ -218,6 +220,8 @@ class SocketConnection(Connection):
                 self.close(WSCloseCode.GOING_AWAY, goodbye=True)
                 return
             self.send(packets.HEARTBEAT)
+            if self.refresh_readable is not None:
+                await self.refresh_readable()
 
 
 class SocketIOEndpoint:
@@ -310,6 +314,14 @@ class SocketIOEndpoint:
         sid, user = redeemed
         connection = SocketConnection(sid, user, ws, request.transport, hub.settings,
                                       self._released)
+        backend, executor = request.app[BACKEND], request.app[EXECUTOR]
+
+        async def refresh_readable() -> None:
+            connection.readable_projects = await loop.run_in_executor(
+                executor, _readable_projects, backend, user.get("id"))
+
+        connection.refresh_readable = refresh_readable
+        await refresh_readable()
         self._connections[sid] = connection
         hub.add_connection(connection)
         connection.send(packets.CONNECT)
@@ -456,6 +468,19 @@ def _authenticate(backend: Any, user: Optional[str], key: Optional[str]
     except Exception:  # noqa: BLE001 - the id is informative only
         log.exception("Could not look up the id of user %s", user)
         return None, None
+
+
+def _readable_projects(backend: Any, user_id: Optional[str]) -> Optional[FrozenSet[str]]:
+    """The projects whose updates *user_id* may see (None: all); none when unsure."""
+    if getattr(backend, "storage", None) is None:
+        return None  # a backend without security roles
+    try:
+        from ..api.permissions import readable_projects
+
+        return readable_projects(backend, user_id)
+    except Exception as error:  # noqa: BLE001 - fail closed, keep the connection
+        log.warning("Could not read the projects user %s may see: %s", user_id, error)
+        return frozenset()
 
 
 def _cors_headers(request: web.Request, allowed: Tuple[str, ...]) -> Dict[str, str]:
