@@ -11,7 +11,6 @@ frozen. Handlers reach the backend with ``request.app[BACKEND]``.
 """
 
 import asyncio
-import gzip
 import json
 import logging
 import re
@@ -22,7 +21,8 @@ from typing import Any, Callable, Iterable, List, Optional, Tuple
 from aiohttp import web
 
 from . import __version__
-from .errors import ApiError, AuthenticationError, ValidationError
+from .errors import ApiError, AuthenticationError, InvalidActionError, ValidationError
+from .limits import LimitExceeded, Limits
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +31,11 @@ BACKEND: "web.AppKey[Any]" = web.AppKey("ftrack_local.backend", object)
 #: Application key of the thread pool running blocking work.
 EXECUTOR: "web.AppKey[ThreadPoolExecutor]" = web.AppKey(
     "ftrack_local.executor", ThreadPoolExecutor)
+#: Application key of the :class:`~ftrack_local.limits.Limits` in force.
+LIMITS: "web.AppKey[Limits]" = web.AppKey("ftrack_local.limits", Limits)
 
-#: Largest accepted request body (uploads of big batches).
-CLIENT_MAX_SIZE = 1024 ** 3
+#: Bytes read from a request body at a time.
+READ_CHUNK = 256 * 1024
 
 JSON_CONTENT_TYPE = "application/json"
 MISSING_CREDENTIALS = (
@@ -48,15 +50,19 @@ Extension = Callable[[web.Application], None]
 
 def make_app(backend: Any, extra_routes: Iterable[web.AbstractRouteDef] = (),
              extensions: Iterable[Extension] = (),
-             max_workers: int = 16) -> web.Application:
+             max_workers: int = 16,
+             limits: Optional[Limits] = None) -> web.Application:
     """Return the web application serving *backend*.
 
     *extra_routes* are route definitions (``web.get(path, handler)`` …)
     added after the core routes; *extensions* are callables given the
     application to register routes, hooks or state of their own.
+    *limits* bound what one request may ask (default: :class:`Limits()`).
     """
-    app = web.Application(client_max_size=CLIENT_MAX_SIZE)
+    limits = limits or Limits()
+    app = web.Application(client_max_size=limits.max_body_bytes)
     app[BACKEND] = backend
+    app[LIMITS] = limits
     app[EXECUTOR] = ThreadPoolExecutor(
         max_workers=max_workers, thread_name_prefix="ftrack-local-api")
     app.on_cleanup.append(_shutdown_executor)
@@ -84,6 +90,7 @@ async def _shutdown_executor(app: web.Application) -> None:
 async def handle_api(request: web.Request) -> web.Response:
     """Authenticate, run one batch of operations and answer in JSON."""
     app = request.app
+    limits = app[LIMITS]
     loop = asyncio.get_running_loop()
     user, key = _credentials(request)
     strict = request.headers.get("ftrack-strict-api", "").strip().lower() == "true"
@@ -92,22 +99,66 @@ async def handle_api(request: web.Request) -> web.Response:
     if refusal is not None:
         return _json_response(*refusal)
     try:
-        body = await request.read()
-    except (web.HTTPException, web.RequestPayloadError) as error:
+        body = await read_body(request, limits.max_body_bytes)
+    except (ApiError, web.HTTPException, web.RequestPayloadError) as error:
         # A body over the size limit or a broken compressed stream: answer,
         # then drop the connection since the rest of the body is unusable.
-        reason = getattr(error, "reason", None) or _payload_error_text(error)
-        response = _json_response(*_error_answer(ValidationError(
-            "Request body could not be read: {0}".format(reason.strip()),
-            status=getattr(error, "status", 400)), strict))
-        response.force_close()
         if isinstance(error, web.RequestPayloadError):
             request.content.feed_eof()
+        refused = error
+        if not isinstance(refused, ApiError):
+            reason = getattr(error, "reason", None) or _payload_error_text(error)
+            refused = ValidationError(
+                "Request body could not be read: {0}".format(reason.strip()),
+                status=getattr(error, "status", 400))
+        response = _json_response(*_error_answer(refused, strict))
+        response.force_close()
         return response
+    # Only the holder keeps the body from here on: decoding drops it as
+    # soon as the operations are parsed (see run_operations).
+    holder = BodyHolder(body)
+    del body
     answer = await loop.run_in_executor(
-        app[EXECUTOR], run_operations, app[BACKEND], user, body,
-        request.headers.get("Content-Encoding", ""), strict)
+        app[EXECUTOR], run_operations, app[BACKEND], user, holder,
+        request.headers.get("Content-Encoding", ""), strict, limits)
     return _json_response(*answer)
+
+
+class BodyHolder:
+    """A request body handed over once: :meth:`take` returns it and forgets it."""
+
+    __slots__ = ("_body",)
+
+    def __init__(self, body: Any):
+        self._body = body
+
+    def take(self) -> Any:
+        """The body; the holder keeps no reference to it afterwards."""
+        body, self._body = self._body, None
+        return body
+
+
+async def read_body(request: web.Request, max_bytes: int) -> bytearray:
+    """The request body (decompressed by aiohttp), refused beyond *max_bytes*.
+
+    Read in chunks into one buffer, so the body is held once; a declared
+    length over the limit is refused before anything is read.
+    """
+    declared = request.content_length
+    if declared is not None and declared > max_bytes:
+        raise _body_too_large(max_bytes, declared)
+    body = bytearray()
+    while True:
+        chunk = await request.content.read(READ_CHUNK)
+        if not chunk:
+            return body
+        if len(body) + len(chunk) > max_bytes:
+            raise _body_too_large(max_bytes)
+        body += chunk
+
+
+def _body_too_large(max_bytes: int, actual: Optional[int] = None) -> LimitExceeded:
+    return LimitExceeded("max_body_bytes", max_bytes, "The request body", actual, status=413)
 
 
 def _payload_error_text(error: Exception) -> str:
@@ -161,15 +212,24 @@ def check_credentials(backend: Any, user: Optional[str],
     return None
 
 
-def run_operations(backend: Any, user: str, body: bytes,
-                   content_encoding: str = "", strict: bool = False) -> Answer:
+def run_operations(backend: Any, user: str, body: Any,
+                   content_encoding: str = "", strict: bool = False,
+                   limits: Optional[Limits] = None) -> Answer:
     """Decode *body*, run its operations as *user*; return status and body.
 
-    Never raises: every failure becomes an error envelope.
+    *body* is bytes or a :class:`BodyHolder` (then no copy of the raw body
+    outlives decoding). Never raises: every failure becomes an error envelope.
     """
     try:
-        operations = parse_operations(_decode_body(body, content_encoding))
+        if isinstance(body, BodyHolder):
+            body = body.take()
+        limits = limits or Limits()
+        text = decode_text(_decode_body(body, content_encoding, limits.max_body_bytes))
+        del body
+        operations = parse_operations(text, limits)
+        del text
         result = backend.call(operations, user) if operations else []
+        del operations
         return 200, dump_json(result)
     except ApiError as error:
         return _error_answer(error, strict)
@@ -192,54 +252,137 @@ def _error_answer(error: ApiError, strict: bool) -> Answer:
     return status, dump_json(error.envelope())
 
 
-def _decode_body(body: bytes, content_encoding: str) -> bytes:
+def _decode_body(body: Any, content_encoding: str, max_bytes: int) -> Any:
     """Undo a gzip/deflate encoding the HTTP layer has not already removed.
 
     aiohttp normally decompresses request bodies itself; the magic bytes
-    tell whether that happened (JSON text never starts with them).
+    tell whether that happened (JSON text never starts with them). The
+    decompressed body is refused beyond *max_bytes*.
     """
     encoding = content_encoding.strip().lower()
+    if encoding in ("gzip", "x-gzip") and body[:2] == b"\x1f\x8b":
+        decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    elif encoding == "deflate" and body[:1] == b"\x78":
+        decompressor = zlib.decompressobj()
+    else:
+        return body
     try:
-        if encoding in ("gzip", "x-gzip") and body[:2] == b"\x1f\x8b":
-            return gzip.decompress(body)
-        if encoding == "deflate" and body[:1] == b"\x78":
-            return zlib.decompress(body)
-    except (OSError, EOFError, zlib.error) as error:
+        data = decompressor.decompress(body, max_bytes + 1)
+        if len(data) > max_bytes:
+            raise _body_too_large(max_bytes)
+        if not decompressor.eof:
+            raise ValidationError(
+                "Request body could not be decompressed ({0}): the data is "
+                "truncated.".format(encoding))
+    except zlib.error as error:
         raise ValidationError(
             "Request body could not be decompressed ({0}): {1}".format(
                 encoding, error))
-    return body
+    return data
 
 
-#: A JSON escape of a UTF-16 surrogate (valid only as half of a pair).
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
-
-
-def parse_operations(body: bytes) -> List[dict]:
-    """Decode *body* into a list of operation objects or raise ValidationError."""
+def decode_text(body: Any) -> str:
+    """The UTF-8 text of *body* (a byte order mark is skipped)."""
     try:
-        text = body.decode("utf-8-sig")
+        return str(body, "utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ValidationError("Request body is not valid JSON: {0}".format(error)) from None
+
+
+#: A JSON escape of a NUL or of a UTF-16 surrogate (valid only as half of a pair).
+_SUSPECT_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
+#: Characters no text of a request may hold: NUL (no database keeps it in
+#: text) and a surrogate left without its pair.
+_BAD_CHARACTER = re.compile("[\x00\ud800-\udfff]")
+
+
+def parse_operations(text: Any, limits: Optional[Limits] = None) -> List[dict]:
+    """Decode *text* into a list of operation objects or raise ValidationError.
+
+    *text* is the body text (bytes are decoded as UTF-8); anything beyond
+    *limits* is refused with :class:`~ftrack_local.limits.LimitExceeded`.
+    """
+    limits = limits or Limits()
+    if not isinstance(text, str):
+        text = decode_text(text)
+    suspect = _SUSPECT_ESCAPE.search(text) is not None
+    try:
         operations = json.loads(text)
-    except (UnicodeDecodeError, ValueError) as error:
-        raise ValidationError("Request body is not valid JSON: {0}".format(error))
+    except ValueError as error:
+        raise ValidationError("Request body is not valid JSON: {0}".format(_short(error)))
     except RecursionError:
-        raise ValidationError("Request body is not valid JSON: it is nested too deeply.")
-    if _SURROGATE_ESCAPE.search(text):
-        # Escaped surrogates must come in pairs; a lone one is no character.
-        try:
-            json.dumps(operations, ensure_ascii=False).encode("utf-8")
-        except UnicodeEncodeError:
-            raise ValidationError(
-                "Request body is not valid JSON: a string holds a lone surrogate "
-                "(\\ud800-\\udfff) that is not part of a pair.") from None
+        raise _too_deep(limits.max_json_depth)
+    del text
     if not isinstance(operations, list):
         raise ValidationError("Request body must be a JSON list of operations.")
+    if len(operations) > limits.max_operations:
+        raise LimitExceeded("max_operations", limits.max_operations,
+                            "The number of operations in the batch", len(operations))
     for index, operation in enumerate(operations):
         if not isinstance(operation, dict):
             raise ValidationError(
                 "Request body must be a JSON list of operations: item {0} is "
                 "a JSON {1}, not an object.".format(index, _json_kind(operation)))
+        if not isinstance(operation.get("action"), str):
+            raise InvalidActionError(operation.get("action"))
+        expression = operation.get("expression")
+        if isinstance(expression, str) and len(expression) > limits.max_query_length:
+            raise LimitExceeded("max_query_length", limits.max_query_length,
+                                "The query expression of operation {0}".format(index + 1),
+                                len(expression))
+    for index, operation in enumerate(operations):
+        try:
+            _check_values(operation, limits.max_json_depth, suspect, depth=2)
+        except LimitExceeded:
+            raise
+        except ValidationError as error:
+            error.content = "{0} (operation {1})".format(error.content, index + 1)
+            raise
     return operations
+
+
+def _too_deep(max_depth: int) -> LimitExceeded:
+    return LimitExceeded("max_json_depth", max_depth,
+                         "The request body's JSON is nested too deeply: its depth")
+
+
+def _short(error: Exception, length: int = 300) -> str:
+    """The text of *error*, cut to *length* characters."""
+    text = str(error)
+    return text if len(text) <= length else text[:length] + "..."
+
+
+def _check_values(value: Any, max_depth: int, check_text: bool, depth: int = 1) -> None:
+    """Refuse JSON nested beyond *max_depth* and, when *check_text*, text
+    holding a NUL or a lone surrogate; *value* is at level *depth*.
+
+    An iterative walk over the containers, so any depth is safe to check.
+    """
+    stack = [(value, depth)]
+    while stack:
+        container, depth = stack.pop()
+        if depth > max_depth:
+            raise _too_deep(max_depth)
+        items = container.items() if isinstance(container, dict) else enumerate(container)
+        for key, item in items:
+            if check_text:
+                for text in (key, item):
+                    if isinstance(text, str):
+                        _check_characters(text)
+            if isinstance(item, (dict, list)):
+                stack.append((item, depth + 1))
+
+
+def _check_characters(text: str) -> None:
+    found = _BAD_CHARACTER.search(text)
+    if found is None:
+        return
+    if found.group() == "\x00":
+        raise ValidationError("Request body holds a NUL character (\\u0000) in a string; "
+                              "text values cannot contain it.")
+    raise ValidationError(
+        "Request body is not valid JSON: a string holds a lone surrogate "
+        "(\\ud800-\\udfff) that is not part of a pair.")
 
 
 def _json_kind(value: Any) -> str:

@@ -2,12 +2,14 @@
 foreground (the command line)."""
 
 import asyncio
+import ctypes
 import ipaddress
 import logging
 import os
 import shutil
 import signal
 import socket
+import sys
 import tempfile
 import threading
 from typing import Any, Iterable, Optional
@@ -15,6 +17,8 @@ from typing import Any, Iterable, Optional
 from aiohttp import web
 
 from .app import Extension, make_app
+from .limits import Limits
+from .private_files import make_private_dir
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +26,9 @@ log = logging.getLogger(__name__)
 SHUTDOWN_TIMEOUT = 5.0
 #: Seconds to wait for the event loop to come up or go down.
 THREAD_TIMEOUT = 30.0
+#: Allocations from this size on get memory of their own from the system,
+#: handed back as soon as they are freed (see return_large_allocations).
+LARGE_ALLOCATION = 1024 * 1024
 
 
 class LocalServer:
@@ -34,13 +41,16 @@ class LocalServer:
 
     The event hub (``/socket.io/1/``) is served too unless *event_hub* is
     False; :attr:`event_hub` is the :class:`~ftrack_local.events.EventHub`
-    (its ``settings`` may be changed while running).
+    (its ``settings`` may be changed while running), made with
+    *hub_settings* (a :class:`~ftrack_local.events.HubSettings`) when given.
+    *limits* bound what one request may ask (see :mod:`ftrack_local.limits`).
     """
 
     def __init__(self, data_dir: Optional[str] = None, host: str = "127.0.0.1",
                  port: int = 0, database_url: Optional[str] = None,
                  api_user: str = "admin", api_key: Optional[str] = None,
-                 *, extensions: Iterable[Extension] = (), event_hub: bool = True):
+                 *, extensions: Iterable[Extension] = (), event_hub: bool = True,
+                 limits: Optional[Limits] = None, hub_settings: Any = None):
         self._data_dir = os.path.abspath(data_dir) if data_dir else None
         self._host = host
         self._port = port
@@ -49,11 +59,12 @@ class LocalServer:
         self._requested_key = api_key
         self._api_key = api_key
         self._extensions = tuple(extensions)
+        self._limits = limits or Limits()
         self._event_hub: Any = None
         if event_hub:
             from .events import EventHub
 
-            self._event_hub = EventHub()
+            self._event_hub = EventHub(hub_settings)
         self._temporary_dir: Optional[str] = None
         self._backend: Any = None
         self._loop: Optional[asyncio.AbstractEventLoop] = None
@@ -96,6 +107,11 @@ class LocalServer:
         return self._event_hub
 
     @property
+    def limits(self) -> Limits:
+        """The :class:`~ftrack_local.limits.Limits` requests are held to."""
+        return self._limits
+
+    @property
     def data_dir(self) -> Optional[str]:
         """The data directory (a temporary one is only known while running)."""
         return self._data_dir
@@ -118,6 +134,7 @@ class LocalServer:
             if self._running:
                 return self
             self._stopped.clear()
+            return_large_allocations()
             sock = _bind(self._host, self._port)
             try:
                 self._port = sock.getsockname()[1]
@@ -187,7 +204,7 @@ class LocalServer:
         if self._data_dir is None:
             self._temporary_dir = tempfile.mkdtemp(prefix="ftrack-local-")
             self._data_dir = self._temporary_dir
-        os.makedirs(self._data_dir, exist_ok=True)
+        make_private_dir(self._data_dir)
         self._backend = Backend.open(
             self._data_dir, database_url=self._database_url,
             api_user=self._api_user, api_key=self._requested_key)
@@ -207,7 +224,7 @@ class LocalServer:
             from . import events
 
             extensions = (events.extension(self._event_hub),) + extensions
-        app = make_app(self._backend, extensions=extensions)
+        app = make_app(self._backend, extensions=extensions, limits=self._limits)
         future = asyncio.run_coroutine_threadsafe(
             self._start_site(app, sock), loop)
         future.result(THREAD_TIMEOUT)
@@ -243,6 +260,27 @@ class LocalServer:
             shutil.rmtree(self._temporary_dir, ignore_errors=True)
             self._temporary_dir = None
             self._data_dir = None
+
+
+def return_large_allocations() -> bool:
+    """Make glibc give large freed blocks (request bodies) back to the system at once.
+
+    By default glibc raises its threshold for memory mapped blocks each time
+    one is freed, so after a few large requests their buffers come from the
+    heap and stay with the process. A fixed threshold keeps every block of
+    :data:`LARGE_ALLOCATION` bytes or more memory mapped. Returns whether the
+    setting applied (only on Linux with glibc).
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):  # not glibc
+        return False
+    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    mallopt.restype = ctypes.c_int
+    m_mmap_threshold = -3
+    return bool(mallopt(m_mmap_threshold, LARGE_ALLOCATION))
 
 
 def _run_loop(loop: asyncio.AbstractEventLoop) -> None:

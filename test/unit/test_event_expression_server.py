@@ -143,3 +143,21 @@ def test_deep_nesting_is_refused_or_parsed():
         assert parse(text)({"topic": "a"})
     except ExpressionError:
         pass
+
+
+def test_long_expressions_work_without_filling_the_cache():
+    from ftrack_local.events import expression
+
+    text = " or ".join('topic="t{0}"'.format(number) for number in range(400))
+    assert len(text) > expression.CACHEABLE_LENGTH
+    before = expression._cached.cache_info().currsize
+    assert expression.parse(text).match({"topic": "t399"})
+    assert expression._cached.cache_info().currsize == before
+
+
+def test_errors_quote_long_expressions_cut_short():
+    from ftrack_local.events import expression
+
+    with pytest.raises(expression.ExpressionError) as error:
+        expression.parse('topic="a" and ' * 500 + "(")
+    assert len(str(error.value)) < 400

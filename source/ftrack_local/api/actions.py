@@ -6,7 +6,6 @@ asking) and the operation object, and returns the result element.
 
 import contextlib
 import json
-import secrets
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterator, List, Optional
@@ -15,14 +14,16 @@ import sqlalchemy as sa
 
 from ..components import jobs, media
 from ..components.service import WIDGET_NAMES, service_for
-from ..components.store import StoreError
+from ..components.store import StoreError, check_identifier
 from ..errors import ApiError, InvalidActionError, NotFoundError, ValidationError
 from ..query import parse
 from ..query.compiler import compile_select
 from ..schema import EntityType
-from ..storage import Storage, now
+from ..storage import TYPE, Storage, now
 from ..values import encode_datetime
+from . import permissions, users
 from .loader import Loader, projection_tree
+from .permissions import Guard, entity_key, restriction_for
 from .writer import CUSTOM_VALUE_TYPES, Writer
 
 ACTIONS: Dict[str, Callable[["Request", dict], Any]] = {}
@@ -41,6 +42,21 @@ class Request:
     user_id: Optional[str]
     #: Called once the request's transaction has committed (never after a rollback).
     after_commit: List[Callable[[], None]] = field(default_factory=list)
+    #: The asking user's rights, set when the request starts running (see :func:`run`).
+    guard: Optional[Guard] = None
+
+
+def guard_of(request: Request) -> Guard:
+    """The rights of the asking user for *request* (computed once, then cached briefly).
+
+    Users without full rights also get the row restriction on everything
+    the request's loader reads (see ``doc/local_server_users.rst``).
+    """
+    if request.guard is None:
+        rights = permissions.rights_of(request.storage, request.connection, request.user_id)
+        request.guard = Guard(request.storage, request.connection, rights)
+        request.loader.restriction = restriction_for(request.guard)
+    return request.guard
 
 
 def action(name: str):
@@ -106,7 +122,7 @@ def query(request: Request, operation: dict) -> dict:
     paths = parsed.projections or tuple((name,) for name in entity_type.default_projections)
     tree = projection_tree(paths)
     request.loader.validate_tree(entity_type, tree)
-    statement = compile_select(request.storage, parsed)
+    statement = compile_select(request.storage, parsed, restriction_for(guard_of(request)))
     rows = [dict(r) for r in request.connection.execute(statement).mappings()]
     next_offset = None
     if parsed.limit is not None and len(rows) > parsed.limit:
@@ -124,8 +140,11 @@ def create(request: Request, operation: dict) -> dict:
         raise ValidationError('Operation "create" needs "entity_data", an object.')
     key = operation.get("entity_key")
     requested = _entity_type(request, operation)
+    guard_of(request).check_create_type(requested)
     row_type, row = request.writer.create(requested.name, data,
                                           key if isinstance(key, list) else None)
+    guard_of(request).check_write("create", row_type, _row_key(row_type, row))
+    _watch_accounts(request, row_type)
     return {"action": "create",
             "data": request.loader.serialize_written(_answered_type(requested, row_type), row, data,
                                                      created=True)}
@@ -138,11 +157,30 @@ def update(request: Request, operation: dict) -> dict:
     if not isinstance(data, dict):
         raise ValidationError('Operation "update" needs "entity_data", an object.')
     requested = _entity_type(request, operation)
+    guard = guard_of(request)
+    changed = [name for name in data if name != "__entity_type__"]
+    guard.check_write("update", requested, entity_key(requested, _key(operation)), changed)
     row_type, row = request.writer.update(requested.name, _key(operation), data)
+    # Checked again where the entity is now: moving it to another project needs rights there.
+    guard.check_write("update", row_type, _row_key(row_type, row), changed)
+    _watch_accounts(request, row_type)
     return {"action": "update",
             "data": request.loader.serialize_written(_answered_type(requested, row_type), row, data,
                                                      created=False,
                                                      changed=request.writer.updated_columns)}
+
+
+def _row_key(entity_type: EntityType, row: dict) -> Dict[str, Any]:
+    return {name: row.get(name) for name in entity_type.primary_key}
+
+
+def _watch_accounts(request: Request, entity_type: EntityType) -> None:
+    """Forget cached rights when users or security roles change (now and after the commit)."""
+    if entity_type.name in permissions.ACCOUNTS or entity_type.is_a("Resource") or \
+            entity_type.name == "SecurityRole":
+        cache = permissions.cache_for(request.storage)
+        cache.invalidate()
+        request.after_commit.append(cache.invalidate)
 
 
 def _answered_type(requested: EntityType, written: EntityType) -> EntityType:
@@ -161,7 +199,10 @@ def _answered_type(requested: EntityType, written: EntityType) -> EntityType:
 @action("delete")
 def delete(request: Request, operation: dict) -> dict:
     """Answer ``delete``: remove an entity and what depends on it."""
-    request.writer.delete(_required(operation, "entity_type"), _key(operation))
+    entity_type = _entity_type(request, operation)
+    guard_of(request).check_write("delete", entity_type, entity_key(entity_type, _key(operation)))
+    request.writer.delete(entity_type.name, _key(operation))
+    _watch_accounts(request, entity_type)
     return {"action": "delete", "data": True}
 
 
@@ -178,22 +219,29 @@ def reset_remote(request: Request, operation: dict) -> dict:
         default = attribute.default
         if default == "{uid}":
             default = str(uuid.uuid4())
+        guard_of(request).check_write("update", entity_type, entity_key(entity_type, _key(operation)),
+                                      [reset_type])
         request.writer.update(entity_type.name, _key(operation), {reset_type: default})
         return {"action": "reset_remote", "data": {reset_type: default}}
     user_id = operation.get("entity_key") or request.user_id
     if isinstance(user_id, list):
         user_id = user_id[0]
-    users = request.loader.fetch(request.storage.schema.types["User"], "id", [user_id])
-    if not users:
+    found = request.loader.fetch(request.storage.schema.types["User"], "id", [user_id])
+    if not found:
         raise NotFoundError('User "{0}" does not exist.'.format(user_id))
-    new_key = str(uuid.UUID(bytes=secrets.token_bytes(16), version=4))
-    request.backend.store_api_key(request.connection, users[0]["username"], new_key)
+    if user_id != request.user_id:
+        guard_of(request).require_admin("Resetting the API key of another user")
+    username = found[0]["username"]
+    new_key = users.rotate_key(request.storage, request.connection, username)
+    request.backend.forget_api_key(username)
+    request.after_commit.append(lambda: request.backend.forget_api_key(username))
     return {"action": "reset_remote", "data": {"api_key": new_key}}
 
 
 def run(request: Request, operations: List[Any]) -> List[Any]:
     """Run *operations* in order; a failure names the operation that failed."""
     results = []
+    guard_of(request)
     for index, operation in enumerate(operations):
         try:
             results.append(dispatch(request, operation))
@@ -230,11 +278,48 @@ def _component_input() -> Iterator[None]:
 
 @action("get_upload_metadata")
 def get_upload_metadata(request: Request, operation: dict) -> dict:
-    """Answer ``get_upload_metadata``: where and how to upload a component's data."""
+    """Answer ``get_upload_metadata``: where and how to upload a component's data.
+
+    Only for a component id (see :func:`_existing_component`); each URL
+    handed out works once.
+    """
+    service = service_for(request.backend)
+    component_id = operation.get("component_id")
+    size, checksum, parts = (operation.get("file_size"), operation.get("checksum"),
+                             operation.get("parts"))
     with _component_input():
-        return service_for(request.backend).upload_metadata(
-            operation.get("component_id"), operation.get("file_name"),
-            operation.get("file_size"), operation.get("checksum"), operation.get("parts"))
+        service.check_upload_request(component_id, size, checksum, parts)
+    check_component_write(request, component_id)
+    _existing_component(request, component_id)
+    with _component_input():
+        return service.upload_metadata(component_id, operation.get("file_name"), size,
+                                       checksum, parts)
+
+
+def check_component_write(request: Request, component_id: Any) -> None:
+    """Refuse storing data for a component of a project the user may not write."""
+    if not guard_of(request).can_write_component(component_id):
+        raise permissions.PermissionError(
+            'Permission denied: cannot store data for Component "{0}": none of the user\'s '
+            'roles allows changing its project.'.format(component_id))
+
+
+def _existing_component(request: Request, component_id: str) -> None:
+    """Refuse *component_id* when it names an entity that is no Component.
+
+    Clients ask for upload URLs before they commit the new component, so an
+    id nothing has yet is accepted; an id of another kind of entity is not.
+    """
+    component_table = request.storage.table(request.storage.schema.types["Component"])
+    for table in request.storage.tables.values():
+        if table is component_table or "id" not in table.c or TYPE not in table.c \
+                or not isinstance(table.c.id.type, sa.String):
+            continue
+        found = request.connection.execute(
+            sa.select(table.c[TYPE]).where(table.c.id == component_id).limit(1)).scalar()
+        if found is not None:
+            raise ValidationError('"{0}" is the id of a {1}, not of a Component: upload URLs '
+                                  'are only given for components.'.format(component_id, found))
 
 
 @action("complete_multipart_upload")
@@ -250,6 +335,12 @@ def complete_multipart_upload(request: Request, operation: dict) -> dict:
                               'objects with a "part_number" (integer) and an "e_tag" (text).')
     service = service_for(request.backend)
     with _component_input():
+        check_identifier(component_id)
+    check_component_write(request, component_id)
+    _existing_component(request, component_id)
+    numbers = [part["part_number"] for part in parts]
+    with _component_input():
+        service.check_upload_size(service.store.parts_size(upload_id, numbers))
         service.store.complete_multipart(
             upload_id, component_id, [(part["part_number"], part["e_tag"]) for part in parts])
     return {"action": "complete_multipart_upload", "component_id": component_id,
@@ -300,6 +391,7 @@ def _existing(request: Request, entity_type: EntityType, entity_key: List[Any]) 
 def send_user_invite(request: Request, operation: dict) -> dict:
     """Answer ``send_user_invite``: write an invitation to the outbox."""
     user_id = _required(operation, "user_id")
+    guard_of(request).require_admin("Inviting users")
     user = _existing(request, request.storage.schema.types["User"], [user_id])
     if not user.get("email"):
         raise ValidationError('User "{0}" has no email address to send an invitation to.'.format(
@@ -346,6 +438,7 @@ def delayed_job(request: Request, operation: dict) -> dict:
         raise ValidationError('Unknown delayed job type {0!r}: this server knows {1}.'.format(
             job_type, ", ".join(sorted(DELAYED_JOBS))))
     stored_type, description, error = known
+    guard_of(request).require_admin("Synchronising users")
     data = {"__entity_type__": "Job", "type": stored_type, "status": jobs.FAILED,
             "user_id": request.user_id,
             "data": json.dumps({"description": description, "error": error})}

@@ -7,7 +7,7 @@ never one query per row.
 """
 
 from collections import defaultdict
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import sqlalchemy as sa
 
@@ -53,6 +53,10 @@ class Loader:
         self.server_url = server_url
         self.username = username
         self.api_key = api_key
+        #: An extra condition on the rows relations load: ``restriction(type,
+        #: table)`` leaves out rows the asking user may not read (None: all rows).
+        self.restriction: Optional[Callable[[EntityType, sa.FromClause],
+                                            Optional[sa.ColumnElement]]] = None
         self._always: Dict[str, Tuple[str, ...]] = {}
 
     # -- entry points -------------------------------------------------------
@@ -150,6 +154,10 @@ class Loader:
         found: List[Row] = []
         condition = type_filter(table, entity_type)
         extra = [table.c[name] == value for name, value in where if name in table.c]
+        if self.restriction is not None:
+            allowed = self.restriction(entity_type, table)
+            if allowed is not None:
+                extra.append(allowed)
         for batch in chunks(unique, 900):
             clauses = [table.c[column].in_(batch)] + extra
             if condition is not None:

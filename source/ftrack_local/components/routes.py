@@ -25,7 +25,9 @@ from typing import Any, Dict, Optional
 
 from aiohttp import web
 
-from ..app import BACKEND, EXECUTOR, check_credentials
+from ..app import BACKEND, EXECUTOR, LIMITS, check_credentials
+from ..api.permissions import may_access_component
+from ..limits import LimitExceeded
 from . import ffmpeg
 from .service import (PART_PURPOSE, UPLOAD_PURPOSE, WIDGET_NAMES, WIDGET_PURPOSE,
                       ComponentService, existing_service, service_for)
@@ -59,6 +61,7 @@ def install(app: web.Application) -> None:
 
     async def start(app: web.Application) -> None:
         service = service_for(backend)
+        service.limits = app[LIMITS]
         if listeners is not None:
             listeners.append(service.forget_removed)
         try:
@@ -113,22 +116,39 @@ def _component_id(request: web.Request) -> str:
 # -- upload ----------------------------------------------------------------------------
 
 async def handle_upload(request: web.Request) -> web.StreamResponse:
-    """Store the body under the component named by the signed token."""
+    """Store the body under the component named by the signed token.
+
+    Each upload URL works once (a second PUT is refused with 409) unless
+    the first use failed and stored nothing. Bodies beyond the server's
+    ``max_upload_bytes`` are refused with 413, declared size or not.
+    """
     service = _service(request)
     token = request.query.get("token")
     try:
         claims = service.signer.verify(token, UPLOAD_PURPOSE, PART_PURPOSE)
     except TokenError as error:
         return _error(403, "PermissionError", "Upload refused: {0}".format(error))
+    maximum = service.limits.max_upload_bytes
+    declared = request.content_length
+    if declared is not None and declared > maximum:
+        return _refuse_oversized(service, declared)
+    try:
+        await _blocking(request, service.used_tokens.spend, claims)
+    except TokenError as error:
+        return _error(409, "PermissionError", "Upload refused: {0}".format(error))
     try:
         upload = await _blocking(request, _begin_upload, service, claims, request.headers)
     except StoreError as error:
+        service.used_tokens.restore(claims)
         return _error(error.status, "ValidationError", error.message)
     try:
-        declared = request.content_length
         received = 0
         async for chunk in request.content.iter_chunked(CHUNK_SIZE):
             received += len(chunk)
+            if received > maximum:
+                upload.abort()
+                service.used_tokens.restore(claims)
+                return _refuse_oversized(service)
             await _blocking(request, upload.write, chunk)
         if declared is not None and received != declared:
             raise StoreError("Upload is incomplete: received {0} of {1} bytes.".format(
@@ -136,10 +156,12 @@ async def handle_upload(request: web.Request) -> web.StreamResponse:
         await _blocking(request, upload.commit)
     except StoreError as error:
         upload.abort()
+        service.used_tokens.restore(claims)
         return _error(error.status, "ValidationError", error.message)
     except (asyncio.CancelledError, Exception) as error:
         # A dropped connection or a broken body: nothing becomes visible.
         upload.abort()
+        service.used_tokens.restore(claims)
         if isinstance(error, asyncio.CancelledError):
             raise
         log.info("Upload of %s aborted: %s", claims.get("id"), error)
@@ -149,6 +171,15 @@ async def handle_upload(request: web.Request) -> web.StreamResponse:
     etag = '"{0}"'.format(upload.md5.hex())
     return web.json_response({"component_id": claims["id"], "size": upload.size},
                              headers={"ETag": etag})
+
+
+def _refuse_oversized(service: ComponentService, size: Optional[int] = None) -> web.Response:
+    """The 413 answer to an upload beyond ``max_upload_bytes``; closes the connection."""
+    error = LimitExceeded("max_upload_bytes", service.limits.max_upload_bytes, "The upload",
+                          size, status=413)
+    response = web.json_response(error.envelope(), status=413)
+    response.force_close()
+    return response
 
 
 def _begin_upload(service: ComponentService, claims: Dict[str, Any], headers: Any) -> Upload:
@@ -168,9 +199,28 @@ def _begin_upload(service: ComponentService, claims: Dict[str, Any], headers: An
 
 # -- download, remove, thumbnail -----------------------------------------------------
 
+async def _authorise(request: web.Request, write: bool) -> Optional[web.Response]:
+    """None when the credentials are valid and the user may read (or *write*)
+    the data of component ``id``, else the refusal (see ``doc/local_server_users.rst``)."""
+    refusal = await _authenticate(request)
+    if refusal is not None:
+        return refusal
+    try:
+        component_id = _component_id(request)
+    except StoreError:
+        return None  # the handler reports the malformed id
+    allowed = await _blocking(request, may_access_component, request.app[BACKEND],
+                              request.query.get("username"), component_id, write)
+    if allowed:
+        return None
+    return _error(403, "PermissionError", 'Permission denied: none of the user\'s roles allows '
+                  '{0} the data of Component "{1}".'.format(
+                      "changing" if write else "reading", component_id))
+
+
 async def handle_get(request: web.Request) -> web.StreamResponse:
     """Stream the stored data of ``id``."""
-    refusal = await _authenticate(request)
+    refusal = await _authorise(request, write=False)
     if refusal is not None:
         return refusal
     try:
@@ -184,7 +234,7 @@ async def handle_get(request: web.Request) -> web.StreamResponse:
 
 async def handle_remove(request: web.Request) -> web.Response:
     """Delete the stored data of ``id`` (answers 200 whether or not there was any)."""
-    refusal = await _authenticate(request)
+    refusal = await _authorise(request, write=True)
     if refusal is not None:
         return refusal
     try:
@@ -197,7 +247,7 @@ async def handle_remove(request: web.Request) -> web.Response:
 
 async def handle_thumbnail(request: web.Request) -> web.StreamResponse:
     """The image of ``id``, fitted into ``size``×``size`` when a size is given."""
-    refusal = await _authenticate(request)
+    refusal = await _authorise(request, write=False)
     if refusal is not None:
         return refusal
     text = request.query.get("size")

@@ -10,14 +10,16 @@ import threading
 import urllib.parse
 from typing import Any, Dict, List, Optional
 
+from ..limits import LimitExceeded, Limits
 from . import tokens
 from .media import MediaEncoder
 from .outbox import Outbox
-from .store import BlobStore, StoreError, check_identifier, decode_md5
+from .store import MAX_PARTS, BlobStore, StoreError, check_identifier, decode_md5
 
 STORE_FOLDER = "components"
 OUTBOX_FOLDER = "outbox"
 SECRET_FILE = "secret"
+USED_TOKENS_FOLDER = "used-tokens"
 
 UPLOAD_PURPOSE = "upload"
 PART_PURPOSE = "upload-part"
@@ -41,6 +43,10 @@ class ComponentService:
         root = os.path.join(backend.data_dir, STORE_FOLDER)
         self.store = BlobStore(root)
         self.signer = tokens.TokenSigner(tokens.load_secret(os.path.join(root, SECRET_FILE)))
+        #: Upload tokens already spent (each upload URL works once).
+        self.used_tokens = tokens.UsedTokens(os.path.join(root, USED_TOKENS_FOLDER))
+        #: The limits of the server using this service (set when its routes are installed).
+        self.limits = Limits()
         self.outbox = Outbox(os.path.join(backend.data_dir, OUTBOX_FOLDER))
         self.encoder = MediaEncoder(backend, self.store)
 
@@ -85,17 +91,11 @@ class ComponentService:
     def upload_metadata(self, component_id: Any, file_name: Any, file_size: Any,
                         checksum: Any, parts: Any = None) -> Dict[str, Any]:
         """The answer of ``get_upload_metadata`` (single or multi-part form)."""
-        check_identifier(component_id)
-        if file_size is not None and (isinstance(file_size, bool) or not isinstance(file_size, int)
-                                      or file_size < 0):
-            raise ValueError("file_size must be a number of bytes (0 or more), not {0!r}.".format(
-                file_size))
-        if checksum is not None and not isinstance(checksum, str):
-            raise ValueError("checksum must be the base64 MD5 digest text or null.")
-        digest = decode_md5(checksum)
+        digest = self.check_upload_request(component_id, file_size, checksum, parts)
         if parts is not None:
             return self._multipart_metadata(component_id, file_size, digest, parts)
-        token = self.signer.issue(UPLOAD_PURPOSE, UPLOAD_LIFETIME, id=component_id,
+        token = self.signer.issue(UPLOAD_PURPOSE, UPLOAD_LIFETIME, single_use=True,
+                                  id=component_id,
                                   size=file_size, md5=checksum or None,
                                   name=file_name if isinstance(file_name, str) else None)
         headers = {"Content-Type": "application/octet-stream"}
@@ -105,13 +105,37 @@ class ComponentService:
             headers["Content-MD5"] = checksum
         return {"url": self._upload_url(token), "headers": headers, "component_id": component_id}
 
+    def check_upload_request(self, component_id: Any, file_size: Any, checksum: Any,
+                             parts: Any = None) -> Optional[bytes]:
+        """Refuse a malformed upload request (ValueError, StoreError); return its MD5 digest."""
+        check_identifier(component_id)
+        if file_size is not None and (isinstance(file_size, bool) or not isinstance(file_size, int)
+                                      or file_size < 0):
+            raise ValueError("file_size must be a number of bytes (0 or more), not {0!r}.".format(
+                file_size))
+        if checksum is not None and not isinstance(checksum, str):
+            raise ValueError("checksum must be the base64 MD5 digest text or null.")
+        if parts is not None and (isinstance(parts, bool) or not isinstance(parts, int)
+                                  or not 1 <= parts <= MAX_PARTS):
+            raise StoreError("The number of parts must be between 1 and {0}, not {1!r}.".format(
+                MAX_PARTS, parts))
+        digest = decode_md5(checksum)
+        self.check_upload_size(file_size)
+        return digest
+
+    def check_upload_size(self, size: Optional[int]) -> None:
+        """Refuse an upload of *size* bytes beyond ``max_upload_bytes`` (None: unknown yet)."""
+        maximum = self.limits.max_upload_bytes
+        if size is not None and size > maximum:
+            raise LimitExceeded("max_upload_bytes", maximum, "The upload", size, status=413)
+
     def _multipart_metadata(self, component_id: str, file_size: Optional[int],
                             digest: Optional[bytes], parts: Any) -> Dict[str, Any]:
         upload_id = self.store.start_multipart(component_id, parts, file_size, digest)
         urls: List[Dict[str, Any]] = []
         for number in range(1, parts + 1):
-            token = self.signer.issue(PART_PURPOSE, UPLOAD_LIFETIME, id=component_id,
-                                      upload_id=upload_id, part=number)
+            token = self.signer.issue(PART_PURPOSE, UPLOAD_LIFETIME, single_use=True,
+                                      id=component_id, upload_id=upload_id, part=number)
             urls.append({"part_number": number, "signed_url": self._upload_url(token)})
         return {"component_id": component_id, "upload_id": upload_id, "urls": urls}
 

@@ -6,6 +6,7 @@ Layout under the storage root (``<data_dir>/components``)::
     incoming/<random>         uploads being written (never visible as blobs)
     multipart/<upload id>/    parts of a multi-part upload and its manifest
     thumbnails/<id>-<size>    scaled thumbnails, removed with their blob
+    used-tokens/<exp>-<nonce> spent upload URLs (see ``tokens.UsedTokens``)
 
 Every name that comes from a client goes through :func:`check_identifier`, so
 no path can leave the root. Uploads are written to ``incoming/`` and renamed
@@ -309,6 +310,16 @@ class BlobStore:
                    expected_md5: Optional[bytes] = None) -> Upload:
         """An :class:`Upload` writing one part (its ETag is ``upload.md5.hex()``)."""
         return Upload(self, self._part_path(upload_id, part_number), None, expected_md5)
+
+    def parts_size(self, upload_id: str, numbers: List[int]) -> int:
+        """Bytes of the uploaded parts *numbers* of *upload_id* (missing ones count 0)."""
+        total = 0
+        for number in numbers:
+            try:
+                total += os.path.getsize(self._part_path(upload_id, number))
+            except FileNotFoundError:
+                pass
+        return total
 
     def complete_multipart(self, upload_id: str, component_id: str,
                            parts: List[Tuple[int, str]]) -> str:

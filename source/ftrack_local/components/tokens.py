@@ -5,6 +5,10 @@ A token is ``<payload>.<signature>``: the payload is base64url JSON holding a
 issuer; the signature is an HMAC-SHA256 of the payload with a secret kept in
 the data dir, so tokens stay valid across restarts of the same server and
 mean nothing to another one.
+
+A single-use token also carries a random ``nonce``; :class:`UsedTokens`
+spends it, once, with a marker file that every server process sharing the
+data dir sees, and forgets it once the token has expired anyway.
 """
 
 import base64
@@ -13,11 +17,17 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import secrets
+import threading
 import time
 from typing import Any, Callable, Dict, Optional
 
 SECRET_BYTES = 32
+#: Seconds between two sweeps of expired markers by one process.
+SWEEP_INTERVAL = 60.0
+
+_NONCE = re.compile(r"[0-9a-f]{32}")
 
 
 class TokenError(Exception):
@@ -30,6 +40,8 @@ def load_secret(path: str) -> bytes:
         with open(path, "rb") as handle:
             secret = handle.read().strip()
         if len(secret) >= SECRET_BYTES:
+            if os.name == "posix":
+                os.chmod(path, 0o600)  # an older or copied data dir may have opened it up
             return secret
     except FileNotFoundError:
         pass
@@ -67,9 +79,15 @@ class TokenSigner:
     def _sign(self, payload: str) -> str:
         return _b64encode(hmac.new(self._secret, payload.encode("ascii"), hashlib.sha256).digest())
 
-    def issue(self, purpose: str, lifetime: float, **claims: Any) -> str:
-        """A token for *purpose* valid *lifetime* seconds, carrying *claims*."""
+    def issue(self, purpose: str, lifetime: float, single_use: bool = False,
+              **claims: Any) -> str:
+        """A token for *purpose* valid *lifetime* seconds, carrying *claims*.
+
+        A *single_use* token carries a ``nonce`` for :class:`UsedTokens`.
+        """
         body = dict(claims, purpose=purpose, exp=int(self._clock() + lifetime))
+        if single_use:
+            body["nonce"] = secrets.token_hex(16)
         payload = _b64encode(json.dumps(body, sort_keys=True, separators=(",", ":")).encode("utf-8"))
         return "{0}.{1}".format(payload, self._sign(payload))
 
@@ -90,3 +108,62 @@ class TokenSigner:
         if not isinstance(expiry, int) or expiry < self._clock():
             raise TokenError("The token has expired.")
         return claims
+
+
+class UsedTokens:
+    """The spent single-use tokens, as marker files ``<exp>-<nonce>`` in *folder*.
+
+    Creating a marker with ``O_EXCL`` is atomic across processes, so one
+    token is spent once even with several servers on one data dir. Markers
+    of expired tokens are deleted (such tokens are refused anyway), so the
+    folder holds at most the tokens of one token lifetime.
+    """
+
+    def __init__(self, folder: str, clock: Callable[[], float] = time.time):
+        self.folder = folder
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._last_sweep = 0.0
+        os.makedirs(folder, exist_ok=True)
+
+    def _marker(self, claims: Dict[str, Any]) -> str:
+        nonce = claims.get("nonce")
+        if not isinstance(nonce, str) or not _NONCE.fullmatch(nonce):
+            raise TokenError("The token cannot be used here: it is not a single-use token.")
+        return os.path.join(self.folder, "{0}-{1}".format(int(claims["exp"]), nonce))
+
+    def spend(self, claims: Dict[str, Any]) -> None:
+        """Mark the token of *claims* used; TokenError when it already was."""
+        self.sweep()
+        try:
+            descriptor = os.open(self._marker(claims), os.O_WRONLY | os.O_CREAT | os.O_EXCL,
+                                 0o600)
+        except FileExistsError:
+            raise TokenError("The token was already used: request a new upload URL with "
+                             "get_upload_metadata.") from None
+        os.close(descriptor)
+
+    def restore(self, claims: Dict[str, Any]) -> None:
+        """Make the token of *claims* usable again (its use failed and stored nothing)."""
+        try:
+            os.unlink(self._marker(claims))
+        except (FileNotFoundError, TokenError):
+            pass
+
+    def sweep(self, force: bool = False) -> int:
+        """Delete the markers of expired tokens (at most once a minute unless *force*)."""
+        now = self._clock()
+        with self._lock:
+            if not force and now - self._last_sweep < SWEEP_INTERVAL:
+                return 0
+            self._last_sweep = now
+        removed = 0
+        for name in os.listdir(self.folder):
+            expiry, _, _ = name.partition("-")
+            if expiry.isdigit() and int(expiry) < now:
+                try:
+                    os.unlink(os.path.join(self.folder, name))
+                    removed += 1
+                except FileNotFoundError:
+                    pass
+        return removed

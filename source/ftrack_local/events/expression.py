@@ -136,14 +136,25 @@ class Expression:
         return "<Expression {0!r}>".format(self.text)
 
 
+#: Longest expression kept in the parse cache: the cache holds at most
+#: 4096 expressions, so at most 8 MiB of their text.
+CACHEABLE_LENGTH = 2048
+
+
 def parse(text: str) -> Expression:
     """Parse and compile *text*; raise :class:`ExpressionError` when it is invalid."""
     if not isinstance(text, str):
         raise ExpressionError("An expression must be text, not {0}.".format(type(text).__name__))
-    return _parse_text(text)
+    if len(text) > CACHEABLE_LENGTH:
+        return _parse_text(text)
+    return _cached(text)
 
 
 @lru_cache(maxsize=4096)
+def _cached(text: str) -> Expression:
+    return _parse_text(text)
+
+
 def _parse_text(text: str) -> Expression:
     if not text.strip():
         raise ExpressionError("The expression is empty.")
@@ -152,10 +163,16 @@ def _parse_text(text: str) -> Expression:
     except pp.ParseBaseException as error:
         raise ExpressionError('Invalid expression "{0}": unexpected text at column {1} '
                               '(expected key, operator and value, joined by and/or/not).'.format(
-                                  text, error.col)) from None
+                                  _shown(text), error.col)) from None
     except RecursionError:
-        raise ExpressionError('Invalid expression "{0}": nested too deeply.'.format(text[:80])) from None
+        raise ExpressionError('Invalid expression "{0}": nested too deeply.'.format(
+            _shown(text))) from None
     return Expression(text, tree)
+
+
+def _shown(text: str, limit: int = 200) -> str:
+    """*text* for an error message: long expressions are cut short."""
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _as_number(value: Any) -> Any:

@@ -135,7 +135,10 @@ Final = Callable[[EntityType, sa.FromClause, Attribute, Optional[EntityType]],
                  sa.ColumnElement]
 
 
-def compile_select(storage: Storage, query: ast.Query) -> sa.Select:
+def compile_select(storage: Storage, query: ast.Query,
+                   restriction: Optional[Callable[[EntityType, sa.FromClause],
+                                                  Optional[sa.ColumnElement]]] = None
+                   ) -> sa.Select:
     """Return the SELECT of every column of the queried type's table for *query*.
 
     The statement applies the type filter (a query on a base type returns
@@ -144,6 +147,9 @@ def compile_select(storage: Storage, query: ast.Query) -> sa.Select:
     the offset and the limit. When the query has a limit the statement asks
     for ``limit + 1`` rows: the caller returns at most ``limit`` of them and
     knows more rows exist when it received the extra one.
+
+    *restriction*, when given, returns an extra condition on the queried
+    table (rows the asking user may not read are left out; None adds none).
 
     Raises :class:`UnknownEntityTypeError`, :class:`UnknownAttributeError` or
     :class:`ValidationError` for queries that cannot be answered.
@@ -157,6 +163,9 @@ def compile_select(storage: Storage, query: ast.Query) -> sa.Select:
                 compiler.check_casts(entity_type, path)
                 break
     statement = compiler.restrict(sa.select(table), entity_type, table, query)
+    extra = restriction(entity_type, table) if restriction is not None else None
+    if extra is not None:
+        statement = statement.where(extra)
     if query.limit is not None:
         # One more row tells whether a next page exists (within 64 bits).
         statement = statement.limit(min(query.limit + 1, MAX_PAGING_VALUE))

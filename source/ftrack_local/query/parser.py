@@ -16,10 +16,11 @@ Both layers accept the same language with the same result; the unit tests
 compare them (``_build_grammar(fast=False)`` builds the reference).
 """
 
-import functools
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Callable, List, Tuple
+from typing import Any, Callable, List, NamedTuple, Tuple
 
 import pyparsing as pp
 
@@ -379,6 +380,17 @@ _GRAMMAR = _build_grammar()
 
 # -- public API --------------------------------------------------------------
 
+#: Characters of an expression quoted in an error message.
+QUOTED_LENGTH = 1000
+
+
+def _quoted(expression: str) -> str:
+    """*expression* for an error message, shortened when long."""
+    if len(expression) <= QUOTED_LENGTH:
+        return expression
+    return "{0}...({1} characters)".format(expression[:QUOTED_LENGTH], len(expression))
+
+
 def _describe(expression: str, exc: pp.ParseBaseException) -> str:
     """Return a readable reason for *exc* raised while parsing *expression*."""
     loc = exc.loc
@@ -390,7 +402,7 @@ def _describe(expression: str, exc: pp.ParseBaseException) -> str:
         found = re.match(r"\S{1,20}", expression[loc:])
         reason = "{0} at position {1} (found {2})".format(
             expected, loc, "'{0}'".format(found.group()) if found else "end of query")
-    return "Could not parse query '{0}': {1}".format(expression, reason)
+    return "Could not parse query '{0}': {1}".format(_quoted(expression), reason)
 
 
 def parse_uncached(expression: str) -> ast.Query:
@@ -405,19 +417,78 @@ def parse_uncached(expression: str) -> ast.Query:
         raise ParseError(_describe(expression, exc)) from None
     except RecursionError:
         raise ParseError(
-            "Could not parse query '{0}': nested too deeply".format(expression)) from None
+            "Could not parse query '{0}': nested too deeply".format(_quoted(expression))) from None
     for kind in ("offset", "limit"):
         value = getattr(query, kind)
         if value is not None and value > MAX_PAGING_VALUE:
             raise ParseError("Could not parse query '{0}': {1} {2} is larger than {3}".format(
-                expression, kind, value, MAX_PAGING_VALUE))
+                _quoted(expression), kind, value, MAX_PAGING_VALUE))
     return query
 
 
 #: The largest offset or limit a query may give (what a 64-bit integer holds).
 MAX_PAGING_VALUE = 2 ** 63 - 1
 
-_parse_cached = functools.lru_cache(maxsize=2048)(parse_uncached)
+#: Longest expression whose parse is cached; longer ones are parsed each time.
+CACHE_MAX_EXPRESSION = 4096
+#: Characters of expression text the cache holds at most, all entries together.
+CACHE_MAX_TEXT = 2 * 1024 * 1024
+
+
+class _CacheInfo(NamedTuple):
+    hits: int
+    misses: int
+    entries: int
+    characters: int
+
+
+class _ParseCache:
+    """Parsed queries by expression, least recently used first out.
+
+    Bounded by the text it holds rather than by entries, and long
+    expressions are never kept, so no request can make it grow large.
+    """
+
+    def __init__(self, max_expression: int, max_text: int):
+        self.max_expression = max_expression
+        self.max_text = max_text
+        self._entries: "OrderedDict[str, ast.Query]" = OrderedDict()
+        self._characters = 0
+        self._hits = 0
+        self._misses = 0
+        self._lock = threading.Lock()
+
+    def get(self, expression: str) -> ast.Query:
+        if len(expression) > self.max_expression:
+            return parse_uncached(expression)
+        with self._lock:
+            query = self._entries.get(expression)
+            if query is not None:
+                self._entries.move_to_end(expression)
+                self._hits += 1
+                return query
+            self._misses += 1
+        query = parse_uncached(expression)
+        with self._lock:
+            if expression not in self._entries:
+                self._entries[expression] = query
+                self._characters += len(expression)
+                while self._characters > self.max_text:
+                    evicted, _ = self._entries.popitem(last=False)
+                    self._characters -= len(evicted)
+        return query
+
+    def info(self) -> _CacheInfo:
+        with self._lock:
+            return _CacheInfo(self._hits, self._misses, len(self._entries), self._characters)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._characters = self._hits = self._misses = 0
+
+
+_CACHE = _ParseCache(CACHE_MAX_EXPRESSION, CACHE_MAX_TEXT)
 
 
 def parse(expression: str) -> ast.Query:
@@ -428,8 +499,8 @@ def parse(expression: str) -> ast.Query:
     """
     if not isinstance(expression, str):
         return parse_uncached(expression)
-    return _parse_cached(expression)
+    return _CACHE.get(expression)
 
 
-parse.cache_info = _parse_cached.cache_info  # type: ignore[attr-defined]
-parse.cache_clear = _parse_cached.cache_clear  # type: ignore[attr-defined]
+parse.cache_info = _CACHE.info  # type: ignore[attr-defined]
+parse.cache_clear = _CACHE.clear  # type: ignore[attr-defined]
