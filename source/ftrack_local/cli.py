@@ -40,6 +40,11 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--database", metavar="URL", default=None,
                         help="SQLAlchemy database URL (default: SQLite in "
                              "the data directory)")
+    parser.add_argument("--public-url", metavar="URL", default=None,
+                        help="the address clients reach the server by, when it "
+                             "is not the listening one (a load balancer in front "
+                             "of several processes); used in the URLs the server "
+                             "hands out")
     parser.add_argument("--api-user", default="admin",
                         help="name of the admin API user (default: %(default)s)")
     parser.add_argument("--api-key", default=None,
@@ -134,7 +139,8 @@ def run_serve(args: argparse.Namespace) -> int:
                          port=args.port, database_url=args.database,
                          api_user=args.api_user, api_key=api_key,
                          limits=limits_from_arguments(args),
-                         hub_settings=hub_settings_from_arguments(args))
+                         hub_settings=hub_settings_from_arguments(args),
+                         public_url=args.public_url)
     try:
         server.start()
     except OSError as error:
@@ -152,7 +158,7 @@ def ready_text(server) -> str:
     return "\n".join([
         "ftrack_local {0} is serving {1} (data in {2}); connect with:".format(
             __version__, server.url, server.data_dir),
-        "export FTRACK_SERVER={0}".format(shlex.quote(server.url)),
+        "export FTRACK_SERVER={0}".format(shlex.quote(getattr(server, "public_url", server.url))),
         "export FTRACK_API_USER={0}".format(shlex.quote(server.api_user)),
         "export FTRACK_API_KEY={0}".format(shlex.quote(server.api_key)),
         "Press Ctrl-C to stop.",

@@ -44,13 +44,17 @@ class LocalServer:
     (its ``settings`` may be changed while running), made with
     *hub_settings* (a :class:`~ftrack_local.events.HubSettings`) when given.
     *limits* bound what one request may ask (see :mod:`ftrack_local.limits`).
+    *public_url* is the address clients reach the server by when it is not
+    :attr:`url` — a load balancer in front of several processes; the server
+    puts it in the upload, download and widget URLs it hands out.
     """
 
     def __init__(self, data_dir: Optional[str] = None, host: str = "127.0.0.1",
                  port: int = 0, database_url: Optional[str] = None,
                  api_user: str = "admin", api_key: Optional[str] = None,
                  *, extensions: Iterable[Extension] = (), event_hub: bool = True,
-                 limits: Optional[Limits] = None, hub_settings: Any = None):
+                 limits: Optional[Limits] = None, hub_settings: Any = None,
+                 public_url: Optional[str] = None):
         self._data_dir = os.path.abspath(data_dir) if data_dir else None
         self._host = host
         self._port = port
@@ -60,6 +64,7 @@ class LocalServer:
         self._api_key = api_key
         self._extensions = tuple(extensions)
         self._limits = limits or Limits()
+        self._public_url = public_url.rstrip("/") if public_url else None
         self._event_hub: Any = None
         if event_hub:
             from .events import EventHub
@@ -90,6 +95,11 @@ class LocalServer:
     def url(self) -> str:
         """The base URL clients use, e.g. ``http://127.0.0.1:8989``."""
         return "http://{0}:{1}".format(_url_host(self._host), self._port)
+
+    @property
+    def public_url(self) -> str:
+        """The URL clients are told to use: *public_url* when given, else :attr:`url`."""
+        return self._public_url or self.url
 
     @property
     def api_user(self) -> str:
@@ -208,7 +218,7 @@ class LocalServer:
         self._backend = Backend.open(
             self._data_dir, database_url=self._database_url,
             api_user=self._api_user, api_key=self._requested_key)
-        self._backend.server_url = self.url
+        self._backend.server_url = self.public_url
         self._api_user = self._backend.api_user
         self._api_key = self._backend.api_key
 
