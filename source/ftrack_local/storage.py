@@ -39,6 +39,27 @@ SQLITE_ANALYZE_INTERVAL = 30.0
 #: Rows SQLite's ``ANALYZE`` reads per index (bounds the cost on big tables).
 SQLITE_ANALYSIS_LIMIT = 1000
 _STATISTICS = "ftrack_local_statistics"
+#: Seconds a SQLite connection waits for the write lock another connection
+#: (of this or another server process) holds before the request fails.
+SQLITE_BUSY_TIMEOUT = 30.0
+#: ``PRAGMA synchronous`` of SQLite files. In WAL mode ``NORMAL`` writes each
+#: commit to the log without waiting for the disk; the log is synced at
+#: checkpoints. A commit survives the server process crashing; a power cut or
+#: operating system crash may lose the last commits but never corrupts the
+#: file. ``FULL`` would sync every commit, several times slower for the many
+#: small writes a pipeline makes.
+SQLITE_SYNCHRONOUS = "NORMAL"
+#: Database connections an engine keeps open, and how many more it may open
+#: under load: the server runs up to 16 requests at once and each holds one
+#: connection (authentication takes another briefly).
+POOL_SIZE = 16
+POOL_OVERFLOW = 16
+#: Execution option marking a connection whose transactions write (see
+#: :meth:`Storage.connect`).
+WRITES_OPTION = "ftrack_local_writes"
+#: SQLSTATEs of PostgreSQL failures a whole transaction may be retried after:
+#: serialization failure and deadlock.
+RETRYABLE_STATES = frozenset(("40001", "40P01"))
 #: engine -> {"at": last ANALYZE (monotonic), "generation": ANALYZE count}
 _STATISTICS_OF: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
@@ -133,6 +154,33 @@ class Storage:
                     statistics["generation"] += 1
                     connection.connection.info[_STATISTICS] = statistics["generation"]
 
+    def connect(self, writes: bool) -> sa.Connection:
+        """A connection for one request's transaction; *writes* tells whether it may write.
+
+        SQLite: a writing transaction starts with ``BEGIN IMMEDIATE``, taking
+        the file's write lock at once (waiting for another process's writer
+        up to :data:`SQLITE_BUSY_TIMEOUT`); a reading one with a deferred
+        ``BEGIN``: it reads one snapshot, the last commit before its first
+        read, and never waits for a writer (WAL mode).
+
+        PostgreSQL: a writing transaction is ``SERIALIZABLE``: requests run in
+        parallel and one that conflicts with another fails with a
+        serialization failure, to be run again (:func:`retryable`). A
+        reading one is ``REPEATABLE READ READ ONLY``: one snapshot for the
+        whole request, and it never fails because of writers.
+        """
+        connection = self.engine.connect()
+        dialect = self.engine.dialect.name
+        if dialect == "sqlite":
+            connection.execution_options(**{WRITES_OPTION: writes})
+        elif dialect == "postgresql":
+            if writes:
+                connection.execution_options(isolation_level="SERIALIZABLE")
+            else:
+                connection.execution_options(isolation_level="REPEATABLE READ",
+                                             postgresql_readonly=True)
+        return connection
+
     def dispose(self) -> None:
         """Close every database connection of the storage."""
         self.engine.dispose()
@@ -176,23 +224,43 @@ def _depth(name: str) -> int:
 def create_engine(url: str) -> Engine:
     """An engine for *url*; SQLite files get WAL mode and foreign-key friendly settings.
 
+    SQLite transactions begin explicitly, ``BEGIN IMMEDIATE`` on connections
+    marked as writing and a deferred ``BEGIN`` otherwise (see
+    :meth:`Storage.connect`), with :data:`SQLITE_BUSY_TIMEOUT` and
+    :data:`SQLITE_SYNCHRONOUS`; pools hold :data:`POOL_SIZE` connections.
+
     SQLite connections also keep the planner statistics fresh: when a
     connection goes back to the pool and the last ``ANALYZE`` is older than
     :data:`SQLITE_ANALYZE_INTERVAL`, it runs again, reading at most
     :data:`SQLITE_ANALYSIS_LIMIT` rows per index.
     """
     if url.startswith("sqlite"):
-        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        memory = ":memory:" in url or url.rstrip("/") == "sqlite:"
+        pool = {} if memory else {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW}
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False,
+                                                     "timeout": SQLITE_BUSY_TIMEOUT}, **pool)
         last = {"at": time.monotonic(), "generation": 0}
         lock = threading.Lock()
 
         @sa.event.listens_for(engine, "connect")
-        def _on_connect(dbapi_connection, _record):  # pragma: no cover - driver hook
+        def _on_connect(dbapi_connection, record):  # pragma: no cover - driver hook
+            # Transactions start where SQLAlchemy begins them (see _on_begin),
+            # not where the driver would guess: reads included, so a request
+            # reads one snapshot.
+            dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
-            if ":memory:" not in url:
+            if not memory:
                 cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA synchronous={0}".format(SQLITE_SYNCHRONOUS))
+            cursor.execute("PRAGMA busy_timeout={0:d}".format(int(SQLITE_BUSY_TIMEOUT * 1000)))
             cursor.close()
+            # A new connection reads the current statistics when it opens.
+            record.info[_STATISTICS] = last["generation"]
+
+        @sa.event.listens_for(engine, "begin")
+        def _on_begin(connection):  # pragma: no cover - driver hook
+            writes = connection.get_execution_options().get(WRITES_OPTION, False)
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
         @sa.event.listens_for(engine, "checkin")
         def _on_checkin(dbapi_connection, record):  # pragma: no cover - driver hook
@@ -213,19 +281,17 @@ def create_engine(url: str) -> Engine:
         @sa.event.listens_for(engine, "checkout")
         def _on_checkout(dbapi_connection, record, _proxy):  # pragma: no cover - driver hook
             # Connections opened before the last ANALYZE keep the statistics
-            # they read until told to reload them.
-            if record.info.get(_STATISTICS, 0) != last["generation"]:
-                cursor = dbapi_connection.cursor()
-                try:
-                    cursor.execute("ANALYZE sqlite_schema")
-                except Exception:  # noqa: BLE001 - statistics are an optimisation only
-                    pass
-                finally:
-                    cursor.close()
-                record.info[_STATISTICS] = last["generation"]
+            # they read until told to reload them. The reload takes the write
+            # lock: when a writer holds it, try again at a later checkout
+            # rather than wait for the writer (a read must never wait).
+            generation = last["generation"]
+            if record.info.get(_STATISTICS, 0) != generation:
+                if _sqlite_reload_statistics(dbapi_connection):
+                    record.info[_STATISTICS] = generation
         _STATISTICS_OF[engine] = last
         return engine
-    engine = sa.create_engine(url, pool_pre_ping=True)
+    engine = sa.create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE,
+                              max_overflow=POOL_OVERFLOW)
     if engine.dialect.name == "postgresql":
         @sa.event.listens_for(engine, "connect")
         def _on_postgresql_connect(dbapi_connection, _record):  # pragma: no cover - driver hook
@@ -266,6 +332,24 @@ def _sqlite_analyze(dbapi_connection, wait: bool = True) -> None:
         dbapi_connection.commit()
 
 
+def _sqlite_reload_statistics(dbapi_connection) -> bool:
+    """Make *dbapi_connection* read the statistics again, unless that would
+    wait for another connection's write lock; return whether it did."""
+    cursor = dbapi_connection.cursor()
+    try:
+        timeout = cursor.execute("PRAGMA busy_timeout").fetchone()[0]
+        cursor.execute("PRAGMA busy_timeout=0")
+        try:
+            cursor.execute("ANALYZE sqlite_schema")
+            return True
+        except Exception:  # noqa: BLE001 - statistics are an optimisation only
+            return False
+        finally:
+            cursor.execute("PRAGMA busy_timeout={0:d}".format(int(timeout)))
+    finally:
+        cursor.close()
+
+
 def _discriminator_stats(cursor) -> None:
     """Tell SQLite that ``_entity_type`` values are shared by many rows.
 
@@ -287,6 +371,15 @@ def _discriminator_stats(cursor) -> None:
         cursor.execute("UPDATE sqlite_stat1 SET stat = ? WHERE tbl = ? AND idx = ?",
                        (" ".join(parts), table, index))
     cursor.execute("ANALYZE sqlite_schema")  # this connection reloads them now
+
+
+def retryable(error: BaseException) -> bool:
+    """Whether *error* is a conflict with a concurrent transaction that
+    running the whole transaction again may resolve (see
+    :data:`RETRYABLE_STATES`)."""
+    original = getattr(error, "orig", None)
+    state = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
+    return state in RETRYABLE_STATES
 
 
 def sqlite_url(path: str) -> str:

@@ -1,6 +1,7 @@
 """``ftrack.update`` events from the change log of a committed request (PROTOCOL 6.13).
 
-One event per request that changed data::
+One event per request that changed data (several for a very large one, see
+below)::
 
     {"topic": "ftrack.update",
      "source": {"id": <hub id>, "user": {"id": <user id>, "username": <name>}},
@@ -30,14 +31,21 @@ Each ``<entity>``:
 
 Several log entries for one entity in one request are merged: an added then
 updated entity is one ``add`` with its final values; an entity added and
-removed in the same request is not reported.
+removed in the same request is not reported. A request changing more than
+:data:`MAX_ENTITIES_PER_EVENT` entities is reported in several events, in
+order, each with the ``parents`` of its own entities.
+
+The event is built inside the request's transaction (see
+:class:`UpdatePublisher`), so it describes that request's state even while
+other requests commit, and published after the commit.
 """
 
 import datetime
 import decimal
+import functools
 import logging
 import math
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 import sqlalchemy as sa
 
@@ -67,24 +75,66 @@ PARENT_LINKS: Dict[str, Tuple[str, Optional[str]]] = {
 }
 #: Longest parent chain followed (guards against cycles in bad data).
 MAX_DEPTH = 64
+#: Most entities in one event: a request changing more is reported in
+#: several events, in order. Encoding one event is one uninterrupted step
+#: for the interpreter; bounded events keep it short for every other
+#: request the server is answering meanwhile.
+MAX_ENTITIES_PER_EVENT = 250
 
 
 class UpdatePublisher:
-    """A backend commit listener publishing ``ftrack.update`` on *hub*."""
+    """A backend commit listener publishing ``ftrack.update`` on *hub*.
+
+    The event is built by :meth:`prepare`, inside the writing transaction:
+    its reads (parents, current values, the user's name) see the request's
+    own state, never a later request's, and the event is published once the
+    transaction has committed.
+    """
 
     def __init__(self, hub: EventHub, storage: Storage):
         self.hub = hub
         self.storage = storage
 
-    def __call__(self, changes: List[Any], connection: sa.Connection, username: str,
-                 user_id: Optional[str]) -> None:
+    def prepare(self, changes: List[Any], connection: sa.Connection, username: str,
+                user_id: Optional[str]) -> Optional[Callable[[], None]]:
+        """Build the events of *changes*; return what publishes them (None: nothing to publish)."""
         if not self.hub.may_deliver(TOPIC):
-            return
+            return None
         data = build(self.storage, connection, changes, user_id)
         if data is None:
-            return
-        self.hub.publish_from_server(TOPIC, data, source={
-            "id": self.hub.id, "user": {"id": user_id, "username": username}})
+            return None
+        source = {"id": self.hub.id, "user": {"id": user_id, "username": username}}
+        return functools.partial(self._publish, split(data), source)
+
+    def _publish(self, parts: List[Dict[str, Any]], source: Dict[str, Any]) -> None:
+        for data in parts:
+            self.hub.publish_from_server(TOPIC, data, source=source)
+
+    def __call__(self, changes: List[Any], connection: sa.Connection, username: str,
+                 user_id: Optional[str]) -> None:
+        """Build and publish at once (the caller guarantees what *connection* reads)."""
+        publish = self.prepare(changes, connection, username, user_id)
+        if publish is not None:
+            publish()
+
+
+def split(data: Dict[str, Any], size: Optional[int] = None) -> List[Dict[str, Any]]:
+    """The event *data* of one request as events of at most *size* entities
+    (default :data:`MAX_ENTITIES_PER_EVENT`), each naming the parents of its own entities."""
+    size = size or MAX_ENTITIES_PER_EVENT
+    entities = data["entities"]
+    if len(entities) <= size:
+        return [data]
+    parts = []
+    for start in range(0, len(entities), size):
+        part = entities[start:start + size]
+        parents: Dict[Any, None] = {}
+        for entity in part:
+            for item in entity["parents"]:
+                if not isinstance(item["entityId"], list):
+                    parents[item["entityId"]] = None
+        parts.append({"entities": part, "parents": list(parents), "user": data["user"]})
+    return parts
 
 
 def legacy_name(type_name: str) -> str:
