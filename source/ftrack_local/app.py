@@ -3,7 +3,10 @@ component endpoints (:mod:`ftrack_local.components.routes`).
 
 Everything that may block (authentication, the backend call, JSON decoding
 and encoding of possibly large payloads) runs in a thread pool owned by the
-application; the event loop only moves bytes.
+application; the event loop only moves bytes. Requests that may write take
+one of a limited number of write slots before they get a thread, so however
+many writers wait (on SQLite they go one at a time) threads stay free for
+reads (see ``doc/local_server_concurrency.rst``).
 
 Other modules add their routes through ``make_app(backend, extra_routes=...)``
 or an *extension* callable that receives the application before it is
@@ -22,6 +25,7 @@ from aiohttp import web
 
 from . import __version__
 from .errors import ApiError, AuthenticationError, InvalidActionError, ValidationError
+from .api.concurrency import writes_data
 from .limits import LimitExceeded, Limits
 
 log = logging.getLogger(__name__)
@@ -33,6 +37,9 @@ EXECUTOR: "web.AppKey[ThreadPoolExecutor]" = web.AppKey(
     "ftrack_local.executor", ThreadPoolExecutor)
 #: Application key of the :class:`~ftrack_local.limits.Limits` in force.
 LIMITS: "web.AppKey[Limits]" = web.AppKey("ftrack_local.limits", Limits)
+#: Application key of the semaphore bounding writing requests in the pool.
+WRITE_SLOTS: "web.AppKey[asyncio.Semaphore]" = web.AppKey(
+    "ftrack_local.write_slots", asyncio.Semaphore)
 
 #: Bytes read from a request body at a time.
 READ_CHUNK = 256 * 1024
@@ -66,6 +73,12 @@ def make_app(backend: Any, extra_routes: Iterable[web.AbstractRouteDef] = (),
     app[EXECUTOR] = ThreadPoolExecutor(
         max_workers=max_workers, thread_name_prefix="ftrack-local-api")
     app.on_cleanup.append(_shutdown_executor)
+
+    async def create_write_slots(app: web.Application) -> None:
+        # Created on the serving loop (Python 3.9 binds it at creation).
+        app[WRITE_SLOTS] = asyncio.Semaphore(max(1, max_workers // 2))
+
+    app.on_startup.append(create_write_slots)
     app.add_routes([
         web.post("/api", handle_api),
         web.get("/", handle_index),
@@ -115,12 +128,25 @@ async def handle_api(request: web.Request) -> web.Response:
         response.force_close()
         return response
     # Only the holder keeps the body from here on: decoding drops it as
-    # soon as the operations are parsed (see run_operations).
+    # soon as the operations are parsed.
     holder = BodyHolder(body)
     del body
-    answer = await loop.run_in_executor(
-        app[EXECUTOR], run_operations, app[BACKEND], user, holder,
-        request.headers.get("Content-Encoding", ""), strict, limits)
+    executor = app[EXECUTOR]
+    operations, refusal = await loop.run_in_executor(
+        executor, decode_operations, holder, request.headers.get("Content-Encoding", ""),
+        strict, limits)
+    if refusal is not None:
+        return _json_response(*refusal)
+    writes = writes_data(operations)
+    holder = BodyHolder(operations)
+    del operations
+    if not writes:
+        answer = await loop.run_in_executor(
+            executor, execute_operations, app[BACKEND], user, holder, strict)
+    else:
+        async with app[WRITE_SLOTS]:
+            answer = await loop.run_in_executor(
+                executor, execute_operations, app[BACKEND], user, holder, strict)
     return _json_response(*answer)
 
 
@@ -220,14 +246,43 @@ def run_operations(backend: Any, user: str, body: Any,
     *body* is bytes or a :class:`BodyHolder` (then no copy of the raw body
     outlives decoding). Never raises: every failure becomes an error envelope.
     """
+    operations, refusal = decode_operations(body, content_encoding, strict, limits)
+    if refusal is not None:
+        return refusal
+    return execute_operations(backend, user, BodyHolder(operations), strict)
+
+
+def decode_operations(body: Any, content_encoding: str = "", strict: bool = False,
+                      limits: Optional[Limits] = None
+                      ) -> Tuple[List[dict], Optional[Answer]]:
+    """The operations of *body* (bytes or a :class:`BodyHolder`), or the refusal.
+
+    Never raises: a body that cannot be decoded gives ``([], answer)``.
+    """
     try:
         if isinstance(body, BodyHolder):
             body = body.take()
         limits = limits or Limits()
         text = decode_text(_decode_body(body, content_encoding, limits.max_body_bytes))
         del body
-        operations = parse_operations(text, limits)
-        del text
+        return parse_operations(text, limits), None
+    except ApiError as error:
+        return [], _error_answer(error, strict)
+    except Exception as error:  # noqa: BLE001 - the server must keep serving
+        log.exception("Unexpected error while decoding an API request")
+        return [], _error_answer(
+            ApiError("Internal server error: {0}".format(error)), strict)
+
+
+def execute_operations(backend: Any, user: str, operations: Any,
+                       strict: bool = False) -> Answer:
+    """Run *operations* (a list or a :class:`BodyHolder` of one) as *user*.
+
+    Never raises: every failure becomes an error envelope.
+    """
+    try:
+        if isinstance(operations, BodyHolder):
+            operations = operations.take()
         result = backend.call(operations, user) if operations else []
         del operations
         return 200, dump_json(result)

@@ -146,6 +146,33 @@ def test_sqlite_writer_waits_for_another_process(ftrack_server, clients):
     assert [row["id"] for row in answer[0]["data"]] == [project_id]
 
 
+def test_reads_answer_while_many_writers_wait(ftrack_server, clients):
+    """More waiting writers than the server has threads must not hold up a read."""
+    url = ftrack_server.backend.storage.url
+    if not url.startswith("sqlite:///"):
+        pytest.skip("writers wait for one another on SQLite only")
+    writers = 24  # more than the server's 16 request threads
+    projects = [new_project("queued") for _ in range(writers)]
+    reader = clients()
+    other = sqlite3.connect(url[len("sqlite:///"):], isolation_level=None, timeout=HANG_TIMEOUT)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # every server writer now waits
+        with ThreadPoolExecutor(writers) as pool:
+            outstanding = [pool.submit(clients().call, [project]) for project in projects]
+            answer = reader.call([query("select id from Project where name is \"none\""),
+                                  {"action": "query_server_information"}])
+            assert answer[0]["data"] == []
+            assert not any(future.done() for future in outstanding)
+            other.execute("COMMIT")
+            created = [future.result(HANG_TIMEOUT * 2) for future in outstanding]
+    finally:
+        if other.in_transaction:
+            other.execute("ROLLBACK")
+        other.close()
+    assert sorted(result[0]["data"]["id"] for result in created) == sorted(
+        project["entity_key"][0] for project in projects)
+
+
 def test_concurrent_writers_keep_every_committed_batch_whole(clients):
     project = new_project("writers")
     project_id = project["entity_key"][0]
