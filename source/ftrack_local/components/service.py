@@ -5,13 +5,15 @@ made on first use from the backend's data dir, so actions and HTTP handlers
 share it without any extra wiring.
 """
 
+import logging
 import os
 import threading
+import time
 import urllib.parse
 from typing import Any, Dict, List, Optional
 
 from ..limits import LimitExceeded, Limits
-from . import tokens
+from . import orphans, tokens
 from .media import MediaEncoder
 from .outbox import Outbox
 from .store import MAX_PARTS, BlobStore, StoreError, check_identifier, decode_md5
@@ -30,6 +32,10 @@ WIDGET_NAMES = ("info", "tasks", "tasks_browser")
 UPLOAD_LIFETIME = 24 * 3600
 #: Seconds a widget URL stays usable.
 WIDGET_LIFETIME = 6 * 60
+#: Seconds between two removals of data no component claimed (see :mod:`.orphans`).
+ORPHAN_SWEEP_INTERVAL = 3600
+
+log = logging.getLogger(__name__)
 
 _ATTRIBUTE = "_component_service"
 _LOCK = threading.Lock()
@@ -49,6 +55,8 @@ class ComponentService:
         self.limits = Limits()
         self.outbox = Outbox(os.path.join(backend.data_dir, OUTBOX_FOLDER))
         self.encoder = MediaEncoder(backend, self.store)
+        self._last_orphan_sweep = 0.0
+        self._sweep_lock = threading.Lock()
 
     @property
     def server_url(self) -> str:
@@ -88,9 +96,27 @@ class ComponentService:
         return "{0}/component/{1}?{2}".format(self.server_url, purpose, urllib.parse.urlencode(
             {"id": component_id, "username": username, "apiKey": api_key}))
 
+    def remove_orphans_soon(self) -> None:
+        """Remove unclaimed upload data in the background, at most once an interval."""
+        with self._sweep_lock:
+            now = time.monotonic()
+            if self._last_orphan_sweep and now - self._last_orphan_sweep < ORPHAN_SWEEP_INTERVAL:
+                return
+            self._last_orphan_sweep = now
+        username = getattr(self.backend, "api_user", None) or "admin"
+
+        def sweep() -> None:
+            try:
+                orphans.remove_orphans(self.store, self.backend, username, UPLOAD_LIFETIME)
+            except Exception:  # noqa: BLE001 - uploads work regardless
+                log.exception("Removing unclaimed upload data failed")
+
+        threading.Thread(target=sweep, name="ftrack-local-orphans", daemon=True).start()
+
     def upload_metadata(self, component_id: Any, file_name: Any, file_size: Any,
                         checksum: Any, parts: Any = None) -> Dict[str, Any]:
         """The answer of ``get_upload_metadata`` (single or multi-part form)."""
+        self.remove_orphans_soon()
         digest = self.check_upload_request(component_id, file_size, checksum, parts)
         if parts is not None:
             return self._multipart_metadata(component_id, file_size, digest, parts)
