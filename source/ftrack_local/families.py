@@ -52,9 +52,6 @@ CUSTOM_ATTRIBUTE_OWNERS = {
     "ListObjectCustomAttributeValue": "ListObject",
 }
 
-#: Context-type discriminator values.
-CONTEXT_TYPES = {"Project": "show", "TypedContext": "task"}
-
 #: Legacy lower-case model names (``ftrack.update`` events, custom attribute configurations).
 LEGACY_NAMES = {
     "Project": "show", "TypedContext": "task", "AssetVersion": "assetversion",

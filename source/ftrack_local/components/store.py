@@ -212,11 +212,6 @@ class BlobStore:
                 upload.write(chunk)
             return upload.commit()
 
-    def import_file(self, component_id: str, source: str) -> str:
-        """Store a copy of the local file *source* as the blob of *component_id*."""
-        with open(source, "rb") as handle:
-            return self.put(component_id, iter(lambda: handle.read(CHUNK_SIZE), b""))
-
     def adopt(self, component_id: str, path: str) -> str:
         """Move the finished file *path* (on the same disk) into place as a blob."""
         target = self.path_of(component_id)

@@ -60,11 +60,6 @@ def event_frame(event: Dict[str, Any]) -> str:
     return '5:::{"name":"ftrack.event","args":[' + _ENCODE(event) + "]}"
 
 
-def event_frame_from_text(event_text: str) -> str:
-    """The packet delivering an event already encoded as JSON text."""
-    return '5:::{"name":"ftrack.event","args":[' + event_text + "]}"
-
-
 def same_json_object(claimed: Any, expected: Dict[str, Any]) -> bool:
     """Whether *claimed* is an object with exactly *expected*'s keys and scalar values
     (of the same JSON types: ``1`` is not ``true``)."""
