@@ -79,7 +79,8 @@ setup(
     extras_require={
         "server": SERVER_REQUIRES,
         "postgres": ["psycopg[binary]>=3"],
-        "doc": ["sphinx>=7"],
+        # autodoc imports the server modules and the pytest fixtures.
+        "doc": ["sphinx>=7", "pytest>=7"] + SERVER_REQUIRES,
         "media": MEDIA_REQUIRES,
         "test": SERVER_REQUIRES
         + MEDIA_REQUIRES
