@@ -45,7 +45,7 @@ def reference(entity_type: str, entity_id: str) -> Dict[str, str]:
 
 
 # ---------------------------------------------------------------------------
-# Locations (ids fixed by the client, PROTOCOL 7.1)
+# Locations (ids fixed by the client; doc/protocol.rst, "Built-in locations")
 # ---------------------------------------------------------------------------
 
 ORIGIN_LOCATION_ID = "ce9b348f-8809-11e3-821c-20c9d081909b"

@@ -1,5 +1,6 @@
 """Helpers for the component storage tests: upload, register and fetch
-component data the way the client's server accessor does (PROTOCOL 7.3, 7.4)."""
+component data the way the client's server accessor does.
+(doc/protocol.rst, "Uploading data", "Component URLs")"""
 
 import base64
 import hashlib

@@ -1,4 +1,5 @@
-"""Component data in the ``ftrack.server`` location over real HTTP (PROTOCOL 7.3-7.6).
+"""Component data in the ``ftrack.server`` location over real HTTP.
+(doc/protocol.rst, "Component data")
 
 Uploads go through ``get_upload_metadata`` and a PUT carrying only the
 returned headers; downloads, removals and thumbnails authenticate with query

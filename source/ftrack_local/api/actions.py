@@ -261,7 +261,7 @@ def _name_operation(error: ApiError, index: int, operation: Any) -> ApiError:
     return error
 
 
-# -- components, media, jobs and invitations (PROTOCOL 2.9-2.16) -----------------
+# -- components, media, jobs and invitations (doc/protocol.rst, "Component and job actions") --
 
 @contextlib.contextmanager
 def _component_input() -> Iterator[None]:

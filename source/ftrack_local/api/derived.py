@@ -191,7 +191,7 @@ def _is_open(loader, owner: EntityType, attribute: Attribute, rows: List[Row]) -
 # -- custom attributes (dense) -----------------------------------------------------------
 
 def applicable_configurations(loader, owner: EntityType, rows: List[Row]) -> Dict[Any, List[Row]]:
-    """Configurations that apply to each owner row (PROTOCOL 8.8)."""
+    """Configurations that apply to each owner row (doc/protocol.rst, "Custom attributes")."""
     table = loader.storage.tables["custom_configuration_base"]
     legacy = _legacy_name(owner)
     statement = sa.select(table).where(table.c[TYPE] == "CustomAttributeConfiguration").order_by(

@@ -3,7 +3,7 @@
 :class:`Writer` turns the ``entity_data`` of ``create``/``update`` operations
 into rows of the family tables of :mod:`ftrack_local.storage` and removes
 rows for ``delete``, doing what a real ftrack server does implicitly
-(PROTOCOL sections 1.7 and 8):
+(doc/protocol.rst, "Batches", "Server-side behaviour"):
 
 * coercion and validation of wire values (``values.to_storage``), refusal of
   unknown, restricted and derived attributes;
@@ -76,7 +76,8 @@ BASE_DISCRIMINATOR_DEFAULTS: Dict[str, Tuple[str, Any]] = {
 #: Values the server gives required (or commonly read) attributes a client
 #: may leave out, per base type.
 SERVER_DEFAULTS: Dict[str, Dict[str, Any]] = {
-    # The priority is the schema default of every typed context subtype (PROTOCOL 8.1).
+    # The priority is the schema default of every typed context subtype.
+    # (doc/protocol.rst, "Seed data")
     "TypedContext": {"bid": 0, "sort": 0, "priority_id": "9661b320-3a0c-11e2-81c1-0800200c9a66"},
     "Project": {"status": "active", "is_global": False, "is_private": False},
     "User": {"is_active": True, "is_otp_enabled": False, "is_totp_enabled": False,
@@ -713,7 +714,8 @@ class Writer:
             self._contexts[row["id"]] = dict(row)
 
     def _add_author_recipient(self, note: Row) -> None:
-        """The request user becomes a recipient of every new note (PROTOCOL 8.3)."""
+        """The request user becomes a recipient of every new note.
+        (doc/protocol.rst, "Derived values")"""
         if self.user_id is None:
             return
         recipient = self.schema.types["Recipient"]

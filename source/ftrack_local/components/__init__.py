@@ -1,4 +1,5 @@
-"""Component data, media encoding and server jobs (PROTOCOL 2.9–2.16, 7).
+"""Component data, media encoding and server jobs.
+(doc/protocol.rst, "Component and job actions", "Component data")
 
 * :mod:`.store` — blobs of the ``ftrack.server`` location in the data dir;
 * :mod:`.tokens` — signed, expiring tokens for upload and widget URLs;

@@ -2,7 +2,7 @@
 
 The action (:func:`start_encoding`) runs inside the request: it checks its
 input, writes a queued ``Job`` whose ``data`` already holds the output plan
-(PROTOCOL 7.8) and, once the request has committed, hands the work to the
+(doc/protocol.rst, "Media encoding jobs") and, once the request has committed, hands the work to the
 :class:`MediaEncoder`. The encoder runs ffmpeg in a background thread and
 changes the job through ordinary API batches (``Backend.call``), so every
 step is a committed request that publishes ``ftrack.update`` like any other:

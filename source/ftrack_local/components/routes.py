@@ -1,4 +1,5 @@
-"""HTTP endpoints of the ``ftrack.server`` location and of widgets (PROTOCOL 7.3, 7.4, 2.13).
+"""HTTP endpoints of the ``ftrack.server`` location and of widgets.
+(doc/protocol.rst, "Component data")
 
 * ``PUT /component/upload?token=…`` — the upload URL handed out by
   ``get_upload_metadata``; the signed token is the only credential, so the

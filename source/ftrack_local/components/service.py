@@ -92,7 +92,8 @@ class ComponentService:
 
     def component_url(self, purpose: str, component_id: str, username: str,
                       api_key: str) -> str:
-        """``<server>/component/<purpose>?id=…&username=…&apiKey=…`` (PROTOCOL 7.4)."""
+        """``<server>/component/<purpose>?id=…&username=…&apiKey=…``.
+        (doc/protocol.rst, "Component URLs")"""
         return "{0}/component/{1}?{2}".format(self.server_url, purpose, urllib.parse.urlencode(
             {"id": component_id, "username": username, "apiKey": api_key}))
 

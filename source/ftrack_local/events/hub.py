@@ -1,4 +1,5 @@
-"""The event hub: connections, their subscribers, and routing (PROTOCOL 6.7, 6.8).
+"""The event hub: connections, their subscribers, and routing.
+(doc/protocol.rst, "Subscriptions", "Event routing")
 
 :class:`EventHub` is transport neutral. A transport (the Socket.IO endpoint)
 adds a :class:`Connection` per client, hands every received event to
@@ -386,7 +387,7 @@ def stamp_user(event: Dict[str, Any], user: Dict[str, Any]) -> bool:
 
 
 def normalise(event: Any) -> Dict[str, Any]:
-    """*event* as a dict with exactly the wire keys (PROTOCOL 6.5).
+    """*event* as a dict with exactly the wire keys (doc/protocol.rst, "Event keys").
 
     Accepts ``in_reply_to_event`` for ``inReplyToEvent``; fills ``id``,
     ``data``, ``source`` and ``target`` when missing; drops unknown keys.

@@ -1,4 +1,4 @@
-"""Socket.IO 0.9 packets as the ftrack event hub uses them (PROTOCOL 6.3).
+"""Socket.IO 0.9 packets as the ftrack event hub uses them (doc/protocol.rst, "Packets").
 
 A frame is ``<type>:<message id>:<endpoint>:<data>``; the message id is empty,
 ``<n>`` or ``<n>+`` (acknowledge with data). The server only ever sends
@@ -12,7 +12,7 @@ DISCONNECT = "0::"
 CONNECT = "1::"
 HEARTBEAT = "2::"
 
-#: The keys of a delivered event, all of them and nothing else (PROTOCOL 6.5).
+#: The keys of a delivered event, all of them and nothing else (doc/protocol.rst, "Event keys").
 EVENT_KEYS = ("id", "topic", "data", "source", "target", "sent", "inReplyToEvent")
 EVENT_KEY_SET = frozenset(EVENT_KEYS)
 

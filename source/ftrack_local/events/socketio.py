@@ -1,4 +1,4 @@
-"""The event hub's Socket.IO 0.9 endpoint on aiohttp (PROTOCOL 6.1–6.6).
+"""The event hub's Socket.IO 0.9 endpoint on aiohttp (doc/protocol.rst, "The event hub").
 
 * ``GET /socket.io/1/`` — handshake, authenticated by the ``ftrack-user`` and
   ``ftrack-api-key`` headers or the ``api_user``/``api_key`` query

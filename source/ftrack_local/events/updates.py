@@ -1,4 +1,5 @@
-"""``ftrack.update`` events from the change log of a committed request (PROTOCOL 6.13).
+"""``ftrack.update`` events from the change log of a committed request.
+(doc/protocol.rst, "Update events")
 
 One event per request that changed data (several for a very large one, see
 below)::
