@@ -1,6 +1,6 @@
 """Python client for the ftrack data API."""
 
-from ._version import __version__
+from ._version import __version__  # noqa: F401 - the package version
 
 
 def mixin(instance, mixin_class, name=None):
@@ -19,4 +19,4 @@ def mixin(instance, mixin_class, name=None):
     instance.__class__ = type(name, (mixin_class, instance.__class__), {})
 
 
-from .session import Session  # noqa: E402
+from .session import Session  # noqa: E402,F401 - ftrack_api.Session

@@ -365,7 +365,7 @@ def test_component_availability_data(ftrack_server, ftrack_api_client):
     assert sorted(r["component_id"] for r in rows) == sorted(ids)
     components = client.query("select id, component_locations.location_id from Component where "
                               "id in ({0})".format(", ".join(ids + [unregistered])))
-    locations = {c["id"]: [l["location_id"] for l in c["component_locations"]]
+    locations = {c["id"]: [link["location_id"] for link in c["component_locations"]]
                  for c in components}
     assert locations == {ids[0]: [SERVER_LOCATION], ids[1]: [SERVER_LOCATION], unregistered: []}
 

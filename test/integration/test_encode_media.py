@@ -118,7 +118,7 @@ def test_video_is_encoded_for_a_version(ftrack_server, ftrack_api_client, ffmpeg
     assert (image["name"], image["file_type"]) == ("ftrackreview-image", ".jpg")
     for component in (video, image):
         assert component["version_id"] == version["id"]
-        assert [l["location_id"] for l in component["component_locations"]] == [SERVER_LOCATION]
+        assert [link["location_id"] for link in component["component_locations"]] == [SERVER_LOCATION]
     meta = json.loads({m["key"]: m["value"] for m in video["metadata"]}["ftr_meta"])
     assert meta["frameIn"] == 0 and meta["frameOut"] == 24 and meta["frameRate"] == 25
     [stored_version] = client.query("select thumbnail_id from AssetVersion where id is "
@@ -176,7 +176,7 @@ def test_outputs_exist_as_soon_as_the_job_does(ftrack_api_client, ffmpeg_executa
     assert {o["version_id"] for o in outputs} == {version["id"]}
     # Already registered where their data will be.
     for output in outputs:
-        assert [l["location_id"] for l in output["component_locations"]] == [SERVER_LOCATION]
+        assert [link["location_id"] for link in output["component_locations"]] == [SERVER_LOCATION]
     assert wait_for_job(client, job_id)["status"] == "done"
     # Deleting the version takes its encoded media along.
     client.delete("AssetVersion", version["id"])

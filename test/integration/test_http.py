@@ -114,7 +114,8 @@ BAD_BODIES = {
     "object": (b'{"action": "query_server_information"}', "Request body must be a JSON list of operations."),
     "string": (b'"query_server_information"', "Request body must be a JSON list of operations."),
     "null": (b"null", "Request body must be a JSON list of operations."),
-    "list-with-string": (b'[{"action": "query_server_information"}, "x"]', "Request body must be a JSON list of operations"),
+    "list-with-string": (b'[{"action": "query_server_information"}, "x"]',
+                         "Request body must be a JSON list of operations"),
     "list-with-list": (b"[[]]", "Request body must be a JSON list of operations"),
 }
 

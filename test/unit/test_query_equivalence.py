@@ -11,7 +11,6 @@ missing value is unknown, ``not`` of unknown stays unknown, and a row is
 returned only when its criteria are true.
 """
 
-import datetime
 import random
 import re
 from typing import Any, Dict, List, Optional

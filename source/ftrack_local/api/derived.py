@@ -79,7 +79,8 @@ def _link(loader, owner: EntityType, attribute: Attribute, rows: List[Row]) -> L
         chains = context_chains(loader, [r["id"] for r in rows])
         return [[_link_entry(c) for c in chains[r["id"]]] for r in rows]
     if owner.name == "AssetVersion":
-        assets = {a["id"]: a for a in loader.fetch(loader.schema.types["Asset"], "id", (r.get("asset_id") for r in rows))}
+        asset_ids = (r.get("asset_id") for r in rows)
+        assets = {a["id"]: a for a in loader.fetch(loader.schema.types["Asset"], "id", asset_ids)}
         chains = context_chains(loader, [a.get("context_id") for a in assets.values()])
         out = []
         for row in rows:
