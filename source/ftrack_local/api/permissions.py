@@ -506,18 +506,15 @@ class Guard:
 
         A component not stored as an entity (yet) counts as unattached.
         """
-        if self.rights.admin:
-            return True
-        component = self.storage.schema.types["Component"]
-        table = self.storage.table(component)
-        exists = self.connection.execute(sa.select(table.c.id).where(
-            table.c.id == component_id).limit(1)).first()
-        if exists is None:
-            return self.rights.has_role
-        return self._within(component, {"id": component_id}, self.rights.scope("read"))
+        return self._may_use_component(component_id, "read")
 
     def can_write_component(self, component_id: str) -> bool:
         """Whether the user may upload or remove the data of *component_id*."""
+        return self._may_use_component(component_id, "update")
+
+    def _may_use_component(self, component_id: str, verb: str) -> bool:
+        """Whether *verb* rights on the component's project cover *component_id*;
+        an unattached component is open to every user holding a role."""
         if self.rights.admin:
             return True
         component = self.storage.schema.types["Component"]
@@ -526,7 +523,7 @@ class Guard:
             table.c.id == component_id).limit(1)).first()
         if exists is None:
             return self.rights.has_role
-        return self._within(component, {"id": component_id}, self.rights.scope("update"))
+        return self._within(component, {"id": component_id}, self.rights.scope(verb))
 
     def refusal(self, verb: str, entity_type: EntityType, reason: str) -> PermissionError:
         """The error refusing *verb* on *entity_type*."""
