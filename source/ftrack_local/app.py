@@ -10,8 +10,11 @@ reads (see ``doc/local_server_concurrency.rst``).
 
 Other modules add their routes through ``make_app(backend, extra_routes=...)``
 or an *extension* callable that receives the application before it is
-frozen. Handlers reach the backend with ``request.app[BACKEND]``.
+frozen. Handlers reach the backend with ``request.app[BACKEND]`` (the
+application keys live in :mod:`ftrack_local.http`).
 """
+
+from __future__ import annotations
 
 import asyncio
 import json
@@ -19,43 +22,30 @@ import logging
 import re
 import zlib
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Iterable, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Iterable, List, Optional, Tuple
 
 from aiohttp import web
 
 from . import __version__
-from .errors import ApiError, AuthenticationError, InvalidActionError, ValidationError
 from .api.concurrency import writes_data
+from .components import routes as component_routes
+from .errors import ApiError, InvalidActionError, ValidationError
+from .http import (BACKEND, EXECUTOR, LIMITS, WRITE_SLOTS, Answer, credentials, credentials_refusal, dump_json,
+                   error_answer, internal_error, json_response)
 from .limits import LimitExceeded, Limits
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from .api.backend import Backend
 
-#: Application key of the backend serving the requests.
-BACKEND: "web.AppKey[Any]" = web.AppKey("ftrack_local.backend", object)
-#: Application key of the thread pool running blocking work.
-EXECUTOR: "web.AppKey[ThreadPoolExecutor]" = web.AppKey(
-    "ftrack_local.executor", ThreadPoolExecutor)
-#: Application key of the :class:`~ftrack_local.limits.Limits` in force.
-LIMITS: "web.AppKey[Limits]" = web.AppKey("ftrack_local.limits", Limits)
-#: Application key of the semaphore bounding writing requests in the pool.
-WRITE_SLOTS: "web.AppKey[asyncio.Semaphore]" = web.AppKey(
-    "ftrack_local.write_slots", asyncio.Semaphore)
+log = logging.getLogger(__name__)
 
 #: Bytes read from a request body at a time.
 READ_CHUNK = 256 * 1024
 
-JSON_CONTENT_TYPE = "application/json"
-MISSING_CREDENTIALS = (
-    "No API credentials were sent: set the ftrack-user and ftrack-api-key "
-    "request headers.")
-MISSING_HEADER = (
-    "The request has no {0} header: set both the ftrack-user and "
-    "ftrack-api-key request headers.")
-
 Extension = Callable[[web.Application], None]
 
 
-def make_app(backend: Any, extra_routes: Iterable[web.AbstractRouteDef] = (),
+def make_app(backend: Backend, extra_routes: Iterable[web.AbstractRouteDef] = (),
              extensions: Iterable[Extension] = (),
              max_workers: int = 16,
              limits: Optional[Limits] = None) -> web.Application:
@@ -83,9 +73,6 @@ def make_app(backend: Any, extra_routes: Iterable[web.AbstractRouteDef] = (),
         web.post("/api", handle_api),
         web.get("/", handle_index),
     ])
-    # Imported here: the component routes use this module's application keys.
-    from .components import routes as component_routes
-
     component_routes.install(app)
     app.add_routes(list(extra_routes))
     for extension in extensions:
@@ -105,12 +92,11 @@ async def handle_api(request: web.Request) -> web.Response:
     app = request.app
     limits = app[LIMITS]
     loop = asyncio.get_running_loop()
-    user, key = _credentials(request)
+    user, key = credentials(request)
     strict = request.headers.get("ftrack-strict-api", "").strip().lower() == "true"
-    refusal = await loop.run_in_executor(
-        app[EXECUTOR], check_credentials, app[BACKEND], user, key)
-    if refusal is not None:
-        return _json_response(*refusal)
+    refused = await credentials_refusal(request, user, key)
+    if refused is not None:
+        return refused
     try:
         body = await read_body(request, limits.max_body_bytes)
     except (ApiError, web.HTTPException, web.RequestPayloadError) as error:
@@ -124,7 +110,7 @@ async def handle_api(request: web.Request) -> web.Response:
             refused = ValidationError(
                 "Request body could not be read: {0}".format(reason.strip()),
                 status=getattr(error, "status", 400))
-        response = _json_response(*_error_answer(refused, strict))
+        response = json_response(*error_answer(refused, strict))
         response.force_close()
         return response
     # Only the holder keeps the body from here on: decoding drops it as
@@ -136,7 +122,7 @@ async def handle_api(request: web.Request) -> web.Response:
         executor, decode_operations, holder, request.headers.get("Content-Encoding", ""),
         strict, limits)
     if refusal is not None:
-        return _json_response(*refusal)
+        return json_response(*refusal)
     writes = writes_data(operations)
     holder = BodyHolder(operations)
     del operations
@@ -147,7 +133,7 @@ async def handle_api(request: web.Request) -> web.Response:
         async with app[WRITE_SLOTS]:
             answer = await loop.run_in_executor(
                 executor, execute_operations, app[BACKEND], user, holder, strict)
-    return _json_response(*answer)
+    return json_response(*answer)
 
 
 class BodyHolder:
@@ -155,7 +141,7 @@ class BodyHolder:
 
     __slots__ = ("_body",)
 
-    def __init__(self, body: Any):
+    def __init__(self, body: Any) -> None:
         self._body = body
 
     def take(self) -> Any:
@@ -194,51 +180,7 @@ def _payload_error_text(error: Exception) -> str:
     return rest if sep and prefix.isdigit() else text
 
 
-def _json_response(status: int, payload: bytes) -> web.Response:
-    return web.Response(body=payload, status=status,
-                        content_type=JSON_CONTENT_TYPE, charset="utf-8")
-
-
-def _credentials(request: web.Request) -> Tuple[Optional[str], Optional[str]]:
-    """Return the user and API key from the headers or query parameters."""
-    user = request.headers.get("ftrack-user")
-    key = request.headers.get("ftrack-api-key")
-    if not user and not key:
-        user = request.query.get("api_user")
-        key = request.query.get("api_key")
-    return user or None, key or None
-
-
-Answer = Tuple[int, bytes]
-
-
-def check_credentials(backend: Any, user: Optional[str],
-                      key: Optional[str]) -> Optional[Answer]:
-    """Return None when *user*/*key* are valid, else the 401 answer."""
-    try:
-        if not user and not key:
-            raise AuthenticationError(MISSING_CREDENTIALS)
-        if not user or not key:
-            raise AuthenticationError(MISSING_HEADER.format(
-                "ftrack-user" if not user else "ftrack-api-key"))
-        try:
-            backend.authenticate(user, key)
-        except AuthenticationError:
-            raise
-        except ApiError as error:
-            # Any other refusal at login time is an authentication failure
-            # for the client.
-            raise AuthenticationError(error.content) from error
-    except AuthenticationError as error:
-        return 401, dump_json(error.envelope())
-    except Exception as error:  # noqa: BLE001 - the server must keep serving
-        log.exception("Unexpected error while checking API credentials")
-        return _error_answer(
-            ApiError("Internal server error: {0}".format(error)), False)
-    return None
-
-
-def run_operations(backend: Any, user: str, body: Any,
+def run_operations(backend: Backend, user: str, body: Any,
                    content_encoding: str = "", strict: bool = False,
                    limits: Optional[Limits] = None) -> Answer:
     """Decode *body*, run its operations as *user*; return status and body.
@@ -267,14 +209,13 @@ def decode_operations(body: Any, content_encoding: str = "", strict: bool = Fals
         del body
         return parse_operations(text, limits), None
     except ApiError as error:
-        return [], _error_answer(error, strict)
+        return [], error_answer(error, strict)
     except Exception as error:  # noqa: BLE001 - the server must keep serving
         log.exception("Unexpected error while decoding an API request")
-        return [], _error_answer(
-            ApiError("Internal server error: {0}".format(error)), strict)
+        return [], error_answer(internal_error(error), strict)
 
 
-def execute_operations(backend: Any, user: str, operations: Any,
+def execute_operations(backend: Backend, user: str, operations: Any,
                        strict: bool = False) -> Answer:
     """Run *operations* (a list or a :class:`BodyHolder` of one) as *user*.
 
@@ -287,24 +228,10 @@ def execute_operations(backend: Any, user: str, operations: Any,
         del operations
         return 200, dump_json(result)
     except ApiError as error:
-        return _error_answer(error, strict)
+        return error_answer(error, strict)
     except Exception as error:  # noqa: BLE001 - the server must keep serving
         log.exception("Unexpected error while handling an API request")
-        return _error_answer(
-            ApiError("Internal server error: {0}".format(error)), strict)
-
-
-def _error_answer(error: ApiError, strict: bool) -> Answer:
-    """The status and envelope for *error*.
-
-    Authentication failures are always 401; anything else is 200 unless the
-    client asked for strict status codes.
-    """
-    if isinstance(error, AuthenticationError):
-        status = 401
-    else:
-        status = error.status if strict else 200
-    return status, dump_json(error.envelope())
+        return error_answer(internal_error(error), strict)
 
 
 def _decode_body(body: Any, content_encoding: str, max_bytes: int) -> Any:
@@ -454,17 +381,12 @@ def _json_kind(value: Any) -> str:
     return type(value).__name__
 
 
-def dump_json(value: Any) -> bytes:
-    """Serialise an answer as ASCII-only JSON."""
-    return json.dumps(value, ensure_ascii=True).encode("ascii")
-
-
 # -- / ------------------------------------------------------------------------
 
 async def handle_index(request: web.Request) -> web.Response:
     """A plain-text page saying what this server is and how to connect."""
     backend = request.app[BACKEND]
-    url = getattr(backend, "server_url", None) or "{0}://{1}".format(
+    url = backend.server_url or "{0}://{1}".format(
         request.scheme, request.host)
     text = (
         "ftrack_local {version}\n"
@@ -477,5 +399,5 @@ async def handle_index(request: web.Request) -> web.Response:
         "    export FTRACK_API_USER={user}\n"
         "    export FTRACK_API_KEY=<the key printed when the server started>\n"
     ).format(version=__version__, url=url,
-             user=getattr(backend, "api_user", "admin"))
+             user=backend.api_user)
     return web.Response(text=text, content_type="text/plain", charset="utf-8")

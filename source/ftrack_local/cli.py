@@ -5,16 +5,23 @@ line, a function adding its arguments and a function running it. Add an
 entry to add a subcommand.
 """
 
+from __future__ import annotations
+
 import argparse
 import errno
 import logging
 import os
 import shlex
 import sys
-from typing import Callable, List, NamedTuple, Optional, Sequence
+from typing import TYPE_CHECKING, Callable, List, NamedTuple, Optional, Sequence
 
 from . import __version__
+from .errors import ApiError, ValidationError
 from .limits import OPTIONS as LIMIT_OPTIONS, Limits, parse_size
+
+if TYPE_CHECKING:  # the server and its dependencies load only where a command runs
+    from .events import HubSettings
+    from .server import LocalServer
 
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 
@@ -105,7 +112,7 @@ def limits_from_arguments(args: argparse.Namespace) -> Limits:
     return Limits(**given)
 
 
-def hub_settings_from_arguments(args: argparse.Namespace):
+def hub_settings_from_arguments(args: argparse.Namespace) -> Optional[HubSettings]:
     """The event hub settings the options in *args* ask for (None: the defaults)."""
     given = {}
     if getattr(args, "hub_queue_limit", None) is not None:
@@ -153,7 +160,7 @@ def run_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def ready_text(server) -> str:
+def ready_text(server: LocalServer) -> str:
     """The lines printed once the server accepts connections."""
     return "\n".join([
         "ftrack_local {0} is serving {1} (data in {2}); connect with:".format(
@@ -232,7 +239,6 @@ def _add_project_options(parser: argparse.ArgumentParser) -> None:
 def run_user(args: argparse.Namespace) -> int:
     """Run one ``user`` action on the data dir or database; return the exit code."""
     from .api import users
-    from .errors import ApiError
 
     try:
         storage = users.open_storage(args.data_dir, args.database)
@@ -292,8 +298,6 @@ def _user_rotate_key(users, storage, connection, args: argparse.Namespace) -> in
 
 
 def _usage(message: str):
-    from .errors import ValidationError
-
     return ValidationError(message)
 
 

@@ -8,27 +8,57 @@ and metadata, publishes a version with a file stored in the
 ``ftrack.server`` location, prints every step, and stops the server again.
 """
 
+from __future__ import annotations
+
 import hashlib
 import json
 import os
 import sys
 import tempfile
 import time
-from typing import Callable, TextIO
+from typing import Callable, Optional, TextIO
+
+import arrow
+import ftrack_api
+import requests
+from ftrack_api.entity.base import Entity
+from ftrack_api.session import Session
 
 from .server import LocalServer
 
 
-def run_tutorial(session, say: Callable[[str], None], listener=None) -> None:
+def run_tutorial(session: Session, say: Callable[[str], None],
+                 listener: Optional["UpdateListener"] = None) -> None:
     """Run the tutorial steps with *session*, reporting each through *say*.
 
     *listener* is an optional :class:`UpdateListener` that reports the
     server's event for the shot update.
     """
-    import arrow
-
     say("The server knows {0} entity types, among them Project, Shot and Task.".format(len(session.types)))
+    project = _build_project(session, say)
 
+    tasks = session.query(
+        'select name, parent.name, status.name, type.name from Task '
+        'where project.id is "{0}" and type.name is "Compositing" order by parent.name'.format(project["id"]))
+    for task in tasks:
+        say("  {0:<14} {1:<12} {2}".format(task["parent"]["name"], task["name"], task["status"]["name"]))
+
+    shot = session.query('Shot where name is "sq010_sh020" and project.id is "{0}"'.format(project["id"])).one()
+    approved = session.query('Status where name is "Approved"').one()
+    shot["status"] = approved
+    shot["description"] = "Hero shot, approved by the client."
+    session.commit()
+    say("Updated {0}: status {1!r}.".format(shot["name"], shot["status"]["name"]))
+    if listener is not None:
+        listener.report(shot, say)
+
+    _set_frame_start(session, shot, say)
+    say("Link of {0}: {1}.".format(shot["name"], " / ".join(entry["name"] for entry in shot["link"])))
+    publish_version(session, shot, say)
+
+
+def _build_project(session: Session, say: Callable[[str], None]) -> Entity:
+    """Create a project of two sequences of three shots with two tasks each, in one commit."""
     project_schema = session.query('ProjectSchema where name is "VFX Scheme"').one()
     project = session.create("Project", {
         "name": "starlord", "full_name": "Starlord", "project_schema": project_schema,
@@ -48,22 +78,11 @@ def run_tutorial(session, say: Callable[[str], None], listener=None) -> None:
                 session.create("Task", {"name": task_type["name"].lower(), "parent": shot, "type": task_type})
     session.commit()
     say("Created project {0!r} with 2 sequences, 6 shots and 12 tasks in one commit.".format(project["name"]))
+    return project
 
-    tasks = session.query(
-        'select name, parent.name, status.name, type.name from Task '
-        'where project.id is "{0}" and type.name is "Compositing" order by parent.name'.format(project["id"]))
-    for task in tasks:
-        say("  {0:<14} {1:<12} {2}".format(task["parent"]["name"], task["name"], task["status"]["name"]))
 
-    shot = session.query('Shot where name is "sq010_sh020" and project.id is "{0}"'.format(project["id"])).one()
-    approved = session.query('Status where name is "Approved"').one()
-    shot["status"] = approved
-    shot["description"] = "Hero shot, approved by the client."
-    session.commit()
-    say("Updated {0}: status {1!r}.".format(shot["name"], shot["status"]["name"]))
-    if listener is not None:
-        listener.report(shot, say)
-
+def _set_frame_start(session: Session, shot: Entity, say: Callable[[str], None]) -> None:
+    """Give *shot* an ``fstart`` custom attribute and metadata, then query by the attribute."""
     number = session.query('CustomAttributeType where name is "number"').one()
     configuration = session.create("CustomAttributeConfiguration", {
         "entity_type": "task", "object_type_id": shot["object_type_id"], "type": number,
@@ -74,24 +93,21 @@ def run_tutorial(session, say: Callable[[str], None], listener=None) -> None:
     session.commit()
     say("Custom attribute {0!r} of {1}: {2}; metadata: {3}.".format(
         configuration["key"], shot["name"], shot["custom_attributes"]["fstart"], dict(shot["metadata"])))
-
     found = session.query(
         'select name from Shot where custom_attributes any (key is "fstart" and value is 1009)').all()
     say("Shots whose fstart is 1009: {0}.".format(", ".join(s["name"] for s in found)))
-    say("Link of {0}: {1}.".format(shot["name"], " / ".join(entry["name"] for entry in shot["link"])))
-    publish_version(session, shot, say)
 
 
 class UpdateListener:
     """A session whose connected event hub collects ``ftrack.update`` events."""
 
-    def __init__(self, session):
+    def __init__(self, session: Session) -> None:
         self.session = session
         self.received: list = []
         session.event_hub.subscribe("topic=ftrack.update", self.received.append)
         session.event_hub.connect()
 
-    def report(self, entity, say: Callable[[str], None], timeout: float = 10) -> None:
+    def report(self, entity: Entity, say: Callable[[str], None], timeout: float = 10) -> None:
         """Wait until an update of *entity* arrives and report it through *say*."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -105,10 +121,8 @@ class UpdateListener:
         say("A second session heard no ftrack.update for {0}.".format(entity["name"]))
 
 
-def publish_version(session, shot, say: Callable[[str], None]) -> None:
+def publish_version(session: Session, shot: Entity, say: Callable[[str], None]) -> None:
     """Publish a version of a plate on *shot* with a file in ``ftrack.server``."""
-    import requests
-
     asset_type = session.query('AssetType where name is "Upload"').first() or \
         session.query("AssetType").first()
     asset = session.create("Asset", {"name": "plate", "type": asset_type, "parent": shot})
@@ -134,8 +148,6 @@ def publish_version(session, shot, say: Callable[[str], None]) -> None:
 
 def main(stream: TextIO = sys.stdout) -> int:
     """Start a throwaway server, run the tutorial with ``ftrack_api`` and stop it."""
-    import ftrack_api
-
     def say(text: str) -> None:
         print(text, file=stream, flush=True)
 

@@ -1,4 +1,12 @@
-"""Errors the server reports to clients in the ftrack error envelope."""
+"""Errors the server reports to clients in the ftrack error envelope.
+
+Each class names the ftrack exception the client sees (by default the class
+name) and the HTTP status of strict mode, as class keywords::
+
+    class NotFoundError(ApiError, status=404): ...
+"""
+
+from __future__ import annotations
 
 from typing import Any, Dict, Optional
 
@@ -14,8 +22,20 @@ class ApiError(Exception):
     exception = "ServerError"
     status = 500
 
+    def __init_subclass__(cls, exception: Optional[str] = None, status: Optional[int] = None,
+                          **kwargs: Any) -> None:
+        """Set a subclass's *exception* name (default: its class name unless its
+        body sets one) and its strict mode *status* (default: inherited)."""
+        super().__init_subclass__(**kwargs)
+        if exception is not None:
+            cls.exception = exception
+        elif "exception" not in vars(cls):
+            cls.exception = cls.__name__
+        if status is not None:
+            cls.status = status
+
     def __init__(self, content: str, exception: Optional[str] = None,
-                 status: Optional[int] = None, error_code: Optional[str] = None):
+                 status: Optional[int] = None, error_code: Optional[str] = None) -> None:
         # Braces break the reference client's str.format based messages.
         content = str(content).replace("{", "(").replace("}", ")")
         super().__init__(content)
@@ -32,69 +52,49 @@ class ApiError(Exception):
                 "error_code": self.error_code}
 
 
-class ValidationError(ApiError):
+class ValidationError(ApiError, status=400):
     """A request whose data does not fit the schema."""
-    exception = "ValidationError"
-    status = 400
 
 
 class ParseError(ValidationError):
     """A query expression that cannot be parsed."""
 
-    exception = "ParseError"
 
-
-class UnknownEntityTypeError(ApiError):
+class UnknownEntityTypeError(ApiError, status=404):
     """A request naming an entity type the schema does not have."""
-    exception = "UnknownEntityTypeError"
-    status = 404
 
 
 class UnknownAttributeError(ValidationError):
     """A request naming an attribute the entity type does not have."""
-    exception = "UnknownAttributeError"
 
 
 class ImmutableAttributeError(ValidationError):
     """A request changing an attribute that cannot be changed."""
-    exception = "ImmutableAttributeError"
 
 
-class NotFoundError(ApiError):
+class NotFoundError(ApiError, status=404):
     """A request about an entity that does not exist."""
-    exception = "NotFoundError"
-    status = 404
 
 
-class DuplicateEntryError(ApiError):
+class DuplicateEntryError(ApiError, status=409):
     """A request that would create a second entity with the same key."""
-    exception = "DuplicateEntryError"
-    status = 409
 
 
-class IntegrityError(ApiError):
+class IntegrityError(ApiError, status=409):
     """A request that would leave references pointing nowhere."""
-    exception = "IntegrityError"
-    status = 409
 
 
-class InvalidActionError(ApiError):
+class InvalidActionError(ApiError, status=400):
     """A request with an action the server does not know or badly formed."""
-    exception = "InvalidActionError"
-    status = 400
 
-    def __init__(self, action: Any):
+    def __init__(self, action: Any) -> None:
         # The reference client recognises exactly this wording.
         super().__init__("Invalid action u'{0}'".format(action))
 
 
-class AuthenticationError(ApiError):
+class AuthenticationError(ApiError, exception="InvalidCredentialsError", status=401):
     """A request without valid credentials."""
-    exception = "InvalidCredentialsError"
-    status = 401
 
 
-class PermissionError(ApiError):  # noqa: A001 - the ftrack name
+class PermissionError(ApiError, status=403):  # noqa: A001 - the ftrack name
     """A request the authenticated user may not make."""
-    exception = "PermissionError"
-    status = 403

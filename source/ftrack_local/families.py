@@ -6,7 +6,9 @@ computes instead of storing. Everything else is derived from the schema by
 :mod:`ftrack_local.schema`.
 """
 
-from typing import Dict, Optional, Set, Tuple
+from __future__ import annotations
+
+from typing import Dict, Iterator, Optional, Set, Tuple
 
 DERIVED = "derived"
 
@@ -59,6 +61,23 @@ LEGACY_NAMES = {
     "Component": "component", "Note": "note", "ReviewSession": "reviewsession",
     "ReviewSessionObject": "reviewsessionobject", "Group": "group",
 }
+
+
+def lineage(name: str) -> Iterator[str]:
+    """*name*, then its base, that base's base … up to the top of its family."""
+    while True:
+        yield name
+        if name not in BASES:
+            return
+        name = BASES[name]
+
+
+def legacy_name(type_name: str) -> str:
+    """The legacy lower-case model name of *type_name*: that of the type or its
+    nearest base in :data:`LEGACY_NAMES` (``task`` for a ``Shot``), else the
+    lower-cased type name."""
+    return next((LEGACY_NAMES[name] for name in lineage(type_name) if name in LEGACY_NAMES),
+                type_name.lower())
 
 
 def root_of(name: str) -> str:
@@ -171,10 +190,5 @@ COLLECTIONS = _collections()
 
 def collection_rule(owner: str, attribute: str) -> Optional[Dict[str, object]]:
     """The explicit rule for *owner*'s collection *attribute*, most specific first."""
-    name: Optional[str] = owner
-    while name is not None:
-        rule = COLLECTIONS.get((name, attribute))
-        if rule is not None:
-            return rule
-        name = BASES.get(name)
-    return COLLECTIONS.get(("*", attribute))
+    return next((COLLECTIONS[(name, attribute)] for name in lineage(owner) if (name, attribute) in COLLECTIONS),
+                COLLECTIONS.get(("*", attribute)))

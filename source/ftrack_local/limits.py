@@ -7,6 +7,8 @@ through (batches of tens of thousands of operations, uploads of many
 gigabytes) while keeping one request from taking the machine's memory.
 """
 
+from __future__ import annotations
+
 import re
 from dataclasses import dataclass, fields
 from typing import Dict, Optional
@@ -68,7 +70,7 @@ class LimitExceeded(ApiError):
     status = 400
 
     def __init__(self, limit: str, maximum: int, what: str, actual: Optional[int] = None,
-                 status: Optional[int] = None):
+                 status: Optional[int] = None) -> None:
         self.limit = limit
         self.maximum = maximum
         found = "" if actual is None else " ({0} {1})".format(actual, UNITS[limit])

@@ -6,6 +6,8 @@ the data dir is opened; a data dir this server creates is mode 0700.
 Elsewhere the functions create and write files without changing modes.
 """
 
+from __future__ import annotations
+
 import os
 
 FILE_MODE = 0o600

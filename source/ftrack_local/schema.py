@@ -8,6 +8,8 @@ schema does not say is stated once, in the explicit maps of
 :mod:`ftrack_local.families`.
 """
 
+from __future__ import annotations
+
 import json
 import os
 import re
@@ -16,6 +18,7 @@ from functools import lru_cache
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from . import families
+from .errors import UnknownEntityTypeError
 
 DATA_DIR = os.path.join(os.path.dirname(__file__), "data")
 SCHEMA_PATH = os.path.join(DATA_DIR, "query_schemas.json")
@@ -68,11 +71,6 @@ class Attribute:
     transform: bool = False  # value is an entity type name (parent_type & co)
 
     @property
-    def is_scalar(self) -> bool:
-        """Whether the attribute holds a plain value."""
-        return self.kind == "scalar"
-
-    @property
     def stored(self) -> bool:
         """Whether the value lives in a column of the owner's table."""
         return self.kind == "scalar" and self.column is not None
@@ -99,11 +97,6 @@ class EntityType:
         """The attribute *name*, or None when the type has none of that name."""
         return self.attributes.get(name)
 
-    @property
-    def scalar_columns(self) -> List[Attribute]:
-        """The attributes stored in columns of the type's table."""
-        return [a for a in self.attributes.values() if a.stored]
-
     def is_a(self, other: str) -> bool:
         """Whether this type is *other* or one of its subtypes."""
         name: Optional[str] = self.name
@@ -117,7 +110,7 @@ class EntityType:
 class Schema:
     """All entity types, ready for storage, queries and serialisation."""
 
-    def __init__(self, raw_schemas: List[Dict[str, Any]]):
+    def __init__(self, raw_schemas: List[Dict[str, Any]]) -> None:
         self.raw = raw_schemas
         self.types: Dict[str, EntityType] = {}
         self.tables: Dict[str, List[str]] = {}
@@ -135,8 +128,6 @@ class Schema:
 
     def get(self, name: str) -> EntityType:
         """The entity type *name*; raises UnknownEntityTypeError when there is none."""
-        from .errors import UnknownEntityTypeError
-
         try:
             return self.types[name]
         except KeyError:

@@ -24,6 +24,8 @@ status in that state, its name there is inferred). Every other id is derived wit
 :func:`stable_id`, so it is identical on every install.
 """
 
+from __future__ import annotations
+
 import json
 import uuid
 from typing import Any, Dict, List, Sequence, Tuple
@@ -256,6 +258,23 @@ _MILESTONE_STATUSES = ["Not started", "In progress", "Completed"]
 
 DEFAULT_PROJECT_SCHEMA_NAME = "VFX Scheme"
 
+#: Object types of the project schemas for episodic work with asset builds.
+_EPISODIC_OBJECT_TYPES = ["Folder", "Episode", "Sequence", "Shot", "AssetBuild", "Task", "Milestone"]
+
+
+def _episodic_schemas(containers: List[str], shots: List[str], asset_builds: List[str],
+                      asset_build_types: List[str]) -> Dict[str, Tuple[List[str], List[str]]]:
+    """The object-type schemas (statuses, types) of a project schema with episodes:
+    *containers* are the statuses of episodes and sequences."""
+    return {
+        "Episode": (containers, []),
+        "Sequence": (containers, []),
+        "Shot": (shots, []),
+        "AssetBuild": (asset_builds, asset_build_types),
+        "Milestone": (_MILESTONE_STATUSES, []),
+    }
+
+
 # Each project schema: its workflows, task types, object types, the
 # object-type schemas (statuses, types) and its task templates.
 PROJECT_SCHEMAS = [
@@ -264,20 +283,9 @@ PROJECT_SCHEMAS = [
         "task_workflow": "VFX task workflow",
         "version_workflow": "Version workflow",
         "task_types": "VFX task types",
-        "object_types": [
-            "Folder", "Episode", "Sequence", "Shot", "AssetBuild", "Task",
-            "Milestone",
-        ],
-        "schemas": {
-            "Episode": (_OBJECT_STATUSES, []),
-            "Sequence": (_OBJECT_STATUSES, []),
-            "Shot": (_OBJECT_STATUSES, []),
-            "AssetBuild": (
-                _OBJECT_STATUSES,
-                ["Character", "Prop", "Environment", "Matte Painting"],
-            ),
-            "Milestone": (_MILESTONE_STATUSES, []),
-        },
+        "object_types": _EPISODIC_OBJECT_TYPES,
+        "schemas": _episodic_schemas(_OBJECT_STATUSES, _OBJECT_STATUSES, _OBJECT_STATUSES,
+                                     ["Character", "Prop", "Environment", "Matte Painting"]),
         "task_templates": {
             "Shot": ["Animation", "FX", "Lighting", "Compositing"],
             "Asset": ["Modeling", "Lookdev", "Rigging"],
@@ -289,20 +297,9 @@ PROJECT_SCHEMAS = [
         "task_workflow": "Review task workflow",
         "version_workflow": "Review version workflow",
         "task_types": "Studio task types",
-        "object_types": [
-            "Folder", "Episode", "Sequence", "Shot", "AssetBuild", "Task",
-            "Milestone",
-        ],
-        "schemas": {
-            "Episode": (_CONTAINER_STATUSES, []),
-            "Sequence": (_CONTAINER_STATUSES, []),
-            "Shot": (_SHOT_REVIEW_STATUSES, []),
-            "AssetBuild": (
-                _ASSET_BUILD_REVIEW_STATUSES,
-                ["Character", "Prop", "Environment", "Vehicle"],
-            ),
-            "Milestone": (_MILESTONE_STATUSES, []),
-        },
+        "object_types": _EPISODIC_OBJECT_TYPES,
+        "schemas": _episodic_schemas(_CONTAINER_STATUSES, _SHOT_REVIEW_STATUSES, _ASSET_BUILD_REVIEW_STATUSES,
+                                     ["Character", "Prop", "Environment", "Vehicle"]),
         "task_templates": {
             "Shot": ["Layout", "Animation", "FX", "Lighting", "Compositing"],
             "Asset": ["Modeling", "Texture", "Rigging", "Lookdev"],
@@ -472,23 +469,24 @@ def _type_records() -> List[Record]:
 
 
 def _workflow_records() -> List[Record]:
+    return (
+        _member_list_records("WorkflowSchema", WORKFLOWS, WORKFLOW_SCHEMA_IDS,
+                             "WorkflowSchemaStatus", ("workflow_schema_id", "status_id"), STATUS_IDS)
+        + _member_list_records("TaskTypeSchema", TASK_TYPE_SCHEMAS, TASK_TYPE_SCHEMA_IDS,
+                               "TaskTypeSchemaType", ("task_type_schema_id", "type_id"), TYPE_IDS))
+
+
+def _member_list_records(schema_type: str, schemas: Dict[str, Sequence[str]], schema_ids: Dict[str, str],
+                         member_type: str, keys: Tuple[str, str], member_ids: Dict[str, str]) -> List[Record]:
+    """A *schema_type* record per named schema of *schemas*, then a
+    *member_type* record per member naming the schema and the member (*keys*)."""
+    schema_key, member_key = keys
     records: List[Record] = []
-    for name, statuses in WORKFLOWS.items():
-        workflow_id = WORKFLOW_SCHEMA_IDS[name]
-        records.append(("WorkflowSchema", {"id": workflow_id, "name": name}))
-        records.extend(
-            ("WorkflowSchemaStatus",
-             {"workflow_schema_id": workflow_id, "status_id": STATUS_IDS[status]})
-            for status in statuses
-        )
-    for name, types in TASK_TYPE_SCHEMAS.items():
-        schema_id = TASK_TYPE_SCHEMA_IDS[name]
-        records.append(("TaskTypeSchema", {"id": schema_id, "name": name}))
-        records.extend(
-            ("TaskTypeSchemaType",
-             {"task_type_schema_id": schema_id, "type_id": TYPE_IDS[type_name]})
-            for type_name in types
-        )
+    for name, members in schemas.items():
+        schema_id = schema_ids[name]
+        records.append((schema_type, {"id": schema_id, "name": name}))
+        records.extend((member_type, {schema_key: schema_id, member_key: member_ids[member]})
+                       for member in members)
     return records
 
 
@@ -629,11 +627,3 @@ def admin_records(username: str, user_id: str) -> List[Record]:
             "is_all_projects": True,
         }),
     ]
-
-
-def records_by_type(records: Sequence[Record]) -> Dict[str, List[Dict[str, Any]]]:
-    """Group *records* by entity type, keeping their order."""
-    grouped: Dict[str, List[Dict[str, Any]]] = {}
-    for entity_type, data in records:
-        grouped.setdefault(entity_type, []).append(data)
-    return grouped

@@ -1,6 +1,8 @@
 """Run the local server in a background thread (tests, scripts) or in the
 foreground (the command line)."""
 
+from __future__ import annotations
+
 import asyncio
 import ctypes
 import ipaddress
@@ -9,14 +11,16 @@ import os
 import shutil
 import signal
 import socket
-import sys
 import tempfile
 import threading
-from typing import Any, Iterable, Optional
+from typing import Any, Generic, Iterable, Optional, TypeVar, overload
 
 from aiohttp import web
 
+from . import events
+from .api import Backend
 from .app import Extension, make_app
+from .glibc import glibc_function
 from .limits import Limits
 from .private_files import make_private_dir
 
@@ -29,6 +33,33 @@ THREAD_TIMEOUT = 30.0
 #: Allocations from this size on get memory of their own from the system,
 #: handed back as soon as they are freed (see return_large_allocations).
 LARGE_ALLOCATION = 1024 * 1024
+
+_Value = TypeVar("_Value")
+
+
+class _ReadOnly(Generic[_Value]):
+    """A read-only attribute of a server: the value of its name with a leading underscore."""
+
+    def __init__(self, doc: str) -> None:
+        self.__doc__ = doc
+        self._attribute = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._attribute = "_" + name
+
+    @overload
+    def __get__(self, instance: None, owner: Optional[type] = None) -> "_ReadOnly[_Value]": ...
+
+    @overload
+    def __get__(self, instance: object, owner: Optional[type] = None) -> _Value: ...
+
+    def __get__(self, instance: Optional[object], owner: Optional[type] = None) -> Any:
+        if instance is None:
+            return self
+        return getattr(instance, self._attribute)
+
+    def __set__(self, instance: object, value: Any) -> None:
+        raise AttributeError("{0} is read-only".format(self._attribute[1:]))
 
 
 class LocalServer:
@@ -54,24 +85,22 @@ class LocalServer:
                  api_user: str = "admin", api_key: Optional[str] = None,
                  *, extensions: Iterable[Extension] = (), event_hub: bool = True,
                  limits: Optional[Limits] = None, hub_settings: Any = None,
-                 public_url: Optional[str] = None):
+                 public_url: Optional[str] = None) -> None:
         self._data_dir = os.path.abspath(data_dir) if data_dir else None
         self._host = host
         self._port = port
-        self._database_url = database_url
+        #: What the backend is opened with; its user and key are known once it is.
+        self._backend_options = {"database_url": database_url, "api_user": api_user, "api_key": api_key}
         self._api_user = api_user
-        self._requested_key = api_key
         self._api_key = api_key
         self._extensions = tuple(extensions)
         self._limits = limits or Limits()
         self._public_url = public_url.rstrip("/") if public_url else None
-        self._event_hub: Any = None
+        self._event_hub: Optional[events.EventHub] = None
         if event_hub:
-            from .events import EventHub
-
-            self._event_hub = EventHub(hub_settings)
+            self._event_hub = events.EventHub(hub_settings)
         self._temporary_dir: Optional[str] = None
-        self._backend: Any = None
+        self._backend: Optional[Backend] = None
         self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._thread: Optional[threading.Thread] = None
         self._runner: Optional[web.AppRunner] = None
@@ -81,15 +110,15 @@ class LocalServer:
 
     # -- properties -----------------------------------------------------------
 
-    @property
-    def host(self) -> str:
-        """The host the server listens on, as configured."""
-        return self._host
-
-    @property
-    def port(self) -> int:
-        """The bound port (the requested one until started)."""
-        return self._port
+    host = _ReadOnly[str]("The host the server listens on, as configured.")
+    port = _ReadOnly[int]("The bound port (the requested one until started).")
+    api_user = _ReadOnly[str]("The admin user name.")
+    api_key = _ReadOnly[Optional[str]]("The admin API key (known once started; kept after stop).")
+    event_hub = _ReadOnly[Optional[events.EventHub]]("The :class:`~.events.EventHub`, or None when disabled.")
+    limits = _ReadOnly[Limits]("The :class:`~ftrack_local.limits.Limits` requests are held to.")
+    data_dir = _ReadOnly[Optional[str]]("The data directory (a temporary one is only known while running).")
+    backend = _ReadOnly[Optional[Backend]]("The backend while running, else None.")
+    running = _ReadOnly[bool]("Whether the server is accepting connections.")
 
     @property
     def url(self) -> str:
@@ -100,41 +129,6 @@ class LocalServer:
     def public_url(self) -> str:
         """The URL clients are told to use: *public_url* when given, else :attr:`url`."""
         return self._public_url or self.url
-
-    @property
-    def api_user(self) -> str:
-        """The admin user name."""
-        return self._api_user
-
-    @property
-    def api_key(self) -> Optional[str]:
-        """The admin API key (known once started; kept after stop)."""
-        return self._api_key
-
-    @property
-    def event_hub(self) -> Any:
-        """The :class:`~ftrack_local.events.EventHub`, or None when disabled."""
-        return self._event_hub
-
-    @property
-    def limits(self) -> Limits:
-        """The :class:`~ftrack_local.limits.Limits` requests are held to."""
-        return self._limits
-
-    @property
-    def data_dir(self) -> Optional[str]:
-        """The data directory (a temporary one is only known while running)."""
-        return self._data_dir
-
-    @property
-    def backend(self) -> Any:
-        """The backend while running, else None."""
-        return self._backend
-
-    @property
-    def running(self) -> bool:
-        """Whether the server is accepting connections."""
-        return self._running
 
     # -- life cycle -------------------------------------------------------------
 
@@ -209,15 +203,11 @@ class LocalServer:
     # -- internals ----------------------------------------------------------------
 
     def _open_backend(self) -> None:
-        from .api import Backend  # imported late: the heavy part
-
         if self._data_dir is None:
             self._temporary_dir = tempfile.mkdtemp(prefix="ftrack-local-")
             self._data_dir = self._temporary_dir
         make_private_dir(self._data_dir)
-        self._backend = Backend.open(
-            self._data_dir, database_url=self._database_url,
-            api_user=self._api_user, api_key=self._requested_key)
+        self._backend = Backend.open(self._data_dir, **self._backend_options)
         self._backend.server_url = self.public_url
         self._api_user = self._backend.api_user
         self._api_key = self._backend.api_key
@@ -231,8 +221,6 @@ class LocalServer:
         self._thread.start()
         extensions = self._extensions
         if self._event_hub is not None:
-            from . import events
-
             extensions = (events.extension(self._event_hub),) + extensions
         app = make_app(self._backend, extensions=extensions, limits=self._limits)
         future = asyncio.run_coroutine_threadsafe(
@@ -281,14 +269,9 @@ def return_large_allocations() -> bool:
     :data:`LARGE_ALLOCATION` bytes or more memory mapped. Returns whether the
     setting applied (only on Linux with glibc).
     """
-    if not sys.platform.startswith("linux"):
+    mallopt = glibc_function("mallopt", [ctypes.c_int, ctypes.c_int], ctypes.c_int)
+    if mallopt is None:
         return False
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):  # not glibc
-        return False
-    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
-    mallopt.restype = ctypes.c_int
     m_mmap_threshold = -3
     return bool(mallopt(m_mmap_threshold, LARGE_ALLOCATION))
 

@@ -18,15 +18,18 @@ prefers the low-selectivity discriminator index to the key or ``parent_id``
 index, which scans a whole subtype for a handful of rows.
 """
 
+from __future__ import annotations
+
 import datetime
 import threading
 import time
 import weakref
-from typing import Dict, Iterable, List, Optional
+from typing import Any, Dict, Iterable, Iterator, List, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from .families import BASES
 from .schema import EntityType, Schema
 
 SEQ = "_seq"
@@ -78,7 +81,7 @@ _COLUMN_TYPES = {
 class Storage:
     """The SQLAlchemy tables of a schema and the engine they live on."""
 
-    def __init__(self, schema: Schema, url: str):
+    def __init__(self, schema: Schema, url: str) -> None:
         self.schema = schema
         self.url = url
         self.engine = create_engine(url)
@@ -212,8 +215,6 @@ class Storage:
 
 
 def _depth(name: str) -> int:
-    from .families import BASES
-
     depth = 0
     while name in BASES:
         name = BASES[name]
@@ -235,76 +236,96 @@ def create_engine(url: str) -> Engine:
     :data:`SQLITE_ANALYSIS_LIMIT` rows per index.
     """
     if url.startswith("sqlite"):
-        memory = ":memory:" in url or url.rstrip("/") == "sqlite:"
-        pool = {} if memory else {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW}
-        engine = sa.create_engine(url, connect_args={"check_same_thread": False,
-                                                     "timeout": SQLITE_BUSY_TIMEOUT}, **pool)
-        last = {"at": time.monotonic(), "generation": 0}
-        lock = threading.Lock()
-
-        @sa.event.listens_for(engine, "connect")
-        def _on_connect(dbapi_connection, record):  # pragma: no cover - driver hook
-            # Transactions start where SQLAlchemy begins them (see _on_begin),
-            # not where the driver would guess: reads included, so a request
-            # reads one snapshot.
-            dbapi_connection.isolation_level = None
-            cursor = dbapi_connection.cursor()
-            if not memory:
-                cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous={0}".format(SQLITE_SYNCHRONOUS))
-            cursor.execute("PRAGMA busy_timeout={0:d}".format(int(SQLITE_BUSY_TIMEOUT * 1000)))
-            cursor.close()
-            # A new connection reads the current statistics when it opens.
-            record.info[_STATISTICS] = last["generation"]
-
-        @sa.event.listens_for(engine, "begin")
-        def _on_begin(connection):  # pragma: no cover - driver hook
-            writes = connection.get_execution_options().get(WRITES_OPTION, False)
-            connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
-
-        @sa.event.listens_for(engine, "checkin")
-        def _on_checkin(dbapi_connection, record):  # pragma: no cover - driver hook
-            if dbapi_connection is None or time.monotonic() - last["at"] < SQLITE_ANALYZE_INTERVAL:
-                return
-            if not lock.acquire(blocking=False):
-                return
-            try:
-                last["at"] = time.monotonic()
-                _sqlite_analyze(dbapi_connection, wait=False)
-                last["generation"] += 1
-                record.info[_STATISTICS] = last["generation"]
-            except Exception:  # noqa: BLE001 - statistics are an optimisation only
-                pass
-            finally:
-                lock.release()
-
-        @sa.event.listens_for(engine, "checkout")
-        def _on_checkout(dbapi_connection, record, _proxy):  # pragma: no cover - driver hook
-            # Connections opened before the last ANALYZE keep the statistics
-            # they read until told to reload them. The reload takes the write
-            # lock: when a writer holds it, try again at a later checkout
-            # rather than wait for the writer (a read must never wait).
-            generation = last["generation"]
-            if record.info.get(_STATISTICS, 0) != generation:
-                if _sqlite_reload_statistics(dbapi_connection):
-                    record.info[_STATISTICS] = generation
-        _STATISTICS_OF[engine] = last
-        return engine
+        return _create_sqlite_engine(url)
     engine = sa.create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE,
                               max_overflow=POOL_OVERFLOW)
     if engine.dialect.name == "postgresql":
-        @sa.event.listens_for(engine, "connect")
-        def _on_postgresql_connect(dbapi_connection, _record):  # pragma: no cover - driver hook
-            # Index look-ups cost little more than sequential reads on the
-            # solid-state storage databases run on today; with the default
-            # (4), PostgreSQL scans whole tables to join a few thousand rows.
-            cursor = dbapi_connection.cursor()
-            try:
-                cursor.execute("SET random_page_cost = 1.1")
-            finally:
-                cursor.close()
-            dbapi_connection.commit()
+        sa.event.listen(engine, "connect", _on_postgresql_connect)
     return engine
+
+
+def _on_postgresql_connect(dbapi_connection, _record) -> None:  # pragma: no cover - driver hook
+    # Index look-ups cost little more than sequential reads on the
+    # solid-state storage databases run on today; with the default
+    # (4), PostgreSQL scans whole tables to join a few thousand rows.
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("SET random_page_cost = 1.1")
+    finally:
+        cursor.close()
+    dbapi_connection.commit()
+
+
+def _create_sqlite_engine(url: str) -> Engine:
+    """A SQLite engine with explicit transactions and fresh planner statistics."""
+    memory = ":memory:" in url or url.rstrip("/") == "sqlite:"
+    pool = {} if memory else {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW}
+    engine = sa.create_engine(url, connect_args={"check_same_thread": False,
+                                                 "timeout": SQLITE_BUSY_TIMEOUT}, **pool)
+    last = {"at": time.monotonic(), "generation": 0}
+    _listen_sqlite_transactions(engine, memory, last)
+    _listen_sqlite_statistics(engine, last)
+    _STATISTICS_OF[engine] = last
+    return engine
+
+
+def _listen_sqlite_transactions(engine: Engine, memory: bool, last: dict) -> None:
+    """Connection settings and explicit ``BEGIN`` statements of a SQLite *engine*."""
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, record):  # pragma: no cover - driver hook
+        # Transactions start where SQLAlchemy begins them (see _on_begin),
+        # not where the driver would guess: reads included, so a request
+        # reads one snapshot.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        if not memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous={0}".format(SQLITE_SYNCHRONOUS))
+        cursor.execute("PRAGMA busy_timeout={0:d}".format(int(SQLITE_BUSY_TIMEOUT * 1000)))
+        cursor.close()
+        # A new connection reads the current statistics when it opens.
+        record.info[_STATISTICS] = last["generation"]
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(connection):  # pragma: no cover - driver hook
+        writes = connection.get_execution_options().get(WRITES_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+
+def _listen_sqlite_statistics(engine: Engine, last: dict) -> None:
+    """Refresh the planner statistics of a SQLite *engine* now and then.
+
+    *last* holds when the last ``ANALYZE`` ran and its generation number.
+    """
+    lock = threading.Lock()
+
+    @sa.event.listens_for(engine, "checkin")
+    def _on_checkin(dbapi_connection, record):  # pragma: no cover - driver hook
+        if dbapi_connection is None or time.monotonic() - last["at"] < SQLITE_ANALYZE_INTERVAL:
+            return
+        if not lock.acquire(blocking=False):
+            return
+        try:
+            last["at"] = time.monotonic()
+            _sqlite_analyze(dbapi_connection, wait=False)
+            last["generation"] += 1
+            record.info[_STATISTICS] = last["generation"]
+        except Exception:  # noqa: BLE001 - statistics are an optimisation only
+            pass
+        finally:
+            lock.release()
+
+    @sa.event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection, record, _proxy):  # pragma: no cover - driver hook
+        # Connections opened before the last ANALYZE keep the statistics
+        # they read until told to reload them. The reload takes the write
+        # lock: when a writer holds it, try again at a later checkout
+        # rather than wait for the writer (a read must never wait).
+        generation = last["generation"]
+        if record.info.get(_STATISTICS, 0) != generation:
+            if _sqlite_reload_statistics(dbapi_connection):
+                record.info[_STATISTICS] = generation
 
 
 def _sqlite_analyze(dbapi_connection, wait: bool = True) -> None:
@@ -392,7 +413,7 @@ def now() -> datetime.datetime:
     return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None, microsecond=0)
 
 
-def chunks(values: Iterable, size: int = 500):
+def chunks(values: Iterable[Any], size: int = 500) -> Iterator[List[Any]]:
     """Split *values* into lists of at most *size* (bound parameter limits)."""
     batch = []
     for value in values:

@@ -27,6 +27,8 @@ green run. Tests that use none of these fixtures are unaffected.
 accessing ``LocalServer`` on this module.
 """
 
+from __future__ import annotations
+
 import contextlib
 import os
 import uuid
@@ -159,28 +161,26 @@ def running_server(data_dir: str) -> Iterator["LocalServer"]:
             server.stop()
 
 
-@pytest.fixture(scope="session")
-def ftrack_server(tmp_path_factory: pytest.TempPathFactory
-                  ) -> Iterator["LocalServer"]:
-    """A local ftrack server shared by the whole test session.
+def _fixture_server(tmp_path_factory: pytest.TempPathFactory, basename: str) -> Iterator["LocalServer"]:
+    """A running server on a new temporary directory named after *basename*.
 
     Fails the requesting test when the ``server`` extra is not installed.
     """
     _fixture_server_class()
-    with running_server(str(tmp_path_factory.mktemp("ftrack-server"))) as server:
+    with running_server(str(tmp_path_factory.mktemp(basename))) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def ftrack_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator["LocalServer"]:
+    """A local ftrack server shared by the whole test session (needs the ``server`` extra)."""
+    yield from _fixture_server(tmp_path_factory, "ftrack-server")
 
 
 @pytest.fixture
-def ftrack_fresh_server(tmp_path_factory: pytest.TempPathFactory
-                        ) -> Iterator["LocalServer"]:
-    """A local ftrack server of its own for one test.
-
-    Fails the requesting test when the ``server`` extra is not installed.
-    """
-    _fixture_server_class()
-    with running_server(str(tmp_path_factory.mktemp("ftrack-fresh-server"))) as server:
-        yield server
+def ftrack_fresh_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator["LocalServer"]:
+    """A local ftrack server of its own for one test (needs the ``server`` extra)."""
+    yield from _fixture_server(tmp_path_factory, "ftrack-fresh-server")
 
 
 @pytest.fixture

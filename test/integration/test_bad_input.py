@@ -60,3 +60,13 @@ def test_surrogate_pairs_are_text(ftrack_api_client):
     assert "\\ud83d\\ude00" in body
     (created,) = ftrack_api_client.call(json.loads(body))
     assert created["data"]["username"] == name
+
+
+@pytest.mark.parametrize("entity_key", [LARGEST + 1, -LARGEST - 2, "no-such-id"])
+def test_widget_of_a_missing_entity_is_not_found(ftrack_api_client, entity_key):
+    response = ftrack_api_client.post([{"action": "get_widget_url", "name": "info",
+                                        "entity_type": "Appointment", "entity_key": entity_key}],
+                                      headers=STRICT)
+    assert response.status_code == 404, response.text
+    assert response.json()["exception"] == "NotFoundError"
+    assert str(entity_key) in response.json()["content"]

@@ -6,7 +6,7 @@ import uuid
 
 from ftrack_local.client import ApiClient
 from ftrack_local.components import orphans
-from ftrack_local.components.service import UPLOAD_LIFETIME, service_for
+from ftrack_local.components.service import UPLOAD_LIFETIME
 
 TIMEOUT = 10.0
 
@@ -23,7 +23,7 @@ def _blob(store, component_id, age):
 def test_old_unclaimed_data_goes_and_everything_else_stays(ftrack_fresh_server):
     server = ftrack_fresh_server
     client = ApiClient(server.url, server.api_user, server.api_key)
-    store = service_for(server.backend).store
+    store = server.backend.components.store
     claimed = client.create("FileComponent", {"name": "main", "file_type": ".exr"})["id"]
     old = UPLOAD_LIFETIME + 3600
     claimed_path = _blob(store, claimed, old)
@@ -45,7 +45,7 @@ def test_old_unclaimed_data_goes_and_everything_else_stays(ftrack_fresh_server):
 def test_finding_orphans_looks_up_ids_in_chunks(ftrack_fresh_server):
     server = ftrack_fresh_server
     client = ApiClient(server.url, server.api_user, server.api_key)
-    store = service_for(server.backend).store
+    store = server.backend.components.store
     old = UPLOAD_LIFETIME + 60
     claimed = [client.create("FileComponent", {"name": "c{0}".format(i)})["id"]
                for i in range(3)]

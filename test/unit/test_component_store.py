@@ -263,13 +263,14 @@ def test_outbox_keeps_messages_in_order(tmp_path):
 
 def test_service_urls_and_lifetimes(tmp_path):
     import time
-    import types
     import urllib.parse
 
+    from ftrack_local.api.backend import Backend
     from ftrack_local.components import service as service_module
 
-    backend = types.SimpleNamespace(data_dir=str(tmp_path), server_url="http://host:1/")
-    service = service_module.ComponentService(backend)
+    backend = Backend.open(str(tmp_path))
+    backend.server_url = "http://host:1/"
+    service = backend.components
     try:
         url = service.widget_url("info", "dark", "admin", "Task", ["t1"])
         assert url.startswith("http://host:1/widget/info?token=")
@@ -288,3 +289,4 @@ def test_service_urls_and_lifetimes(tmp_path):
             "http://host:1/component/get?id=c1&username=admin&apiKey=k")
     finally:
         service.close()
+        backend.close()

@@ -58,6 +58,25 @@ def test_unknown_role_names_count_as_user():
     assert not any(rights.admin for name, rights in ROLE_MATRIX.items() if name != "Administrator")
 
 
+_ALL = {"read", "create", "update", "delete", "projects"}
+
+
+@pytest.mark.parametrize("role, granted, admin", [
+    ("Administrator", _ALL, True),
+    ("Project Manager", _ALL, False),
+    ("API", _ALL, False),
+    ("Supervisor", {"read", "create", "update", "delete"}, False),
+    ("User", {"read", "create", "update"}, False),
+    ("Assignee", {"read", "update"}, False),
+    ("Restricted User", {"read"}, False),
+])
+def test_roles_grant_what_the_role_table_documents(role, granted, admin):
+    # doc/local_server_users.rst, "The roles"
+    rights = role_rights(role)
+    assert {verb for verb in permissions.SCOPED_RIGHTS if rights.allows(verb)} == granted
+    assert rights.admin is admin
+
+
 def test_rights_of_the_admin_short_circuit(backend):
     with backend.storage.engine.begin() as connection:
         admin_id = backend.user_id_in(connection, backend.api_user)

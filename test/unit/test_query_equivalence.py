@@ -460,6 +460,7 @@ def test_the_generator_reaches_every_construct(world):
 @settings(max_examples=300, deadline=None, derandomize=True, database=None,
           suppress_health_check=list(HealthCheck))
 @given(data=st.data())
+@pytest.mark.slow
 def test_sql_matches_python(world, data):
     storage, reference, model = world
     query = data.draw(_queries(model))

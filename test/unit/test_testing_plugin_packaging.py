@@ -10,6 +10,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 #: Run pytest with the server's third-party dependencies made unimportable.
 RUNNER = textwrap.dedent("""
     import sys
@@ -28,6 +30,7 @@ def run_pytest(directory, *arguments):
         cwd=str(directory), capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow
 def test_plugin_imports_without_server_dependencies(tmp_path):
     (tmp_path / "test_plain.py").write_text(textwrap.dedent("""
         import ftrack_local.testing as testing
@@ -47,6 +50,7 @@ def test_plugin_imports_without_server_dependencies(tmp_path):
     assert "2 passed" in result.stdout
 
 
+@pytest.mark.slow
 def test_server_fixture_fails_with_install_hint(tmp_path):
     (tmp_path / "test_server.py").write_text(textwrap.dedent("""
         def test_needs_server(ftrack_server):
@@ -69,6 +73,7 @@ def test_server_fixture_fails_with_install_hint(tmp_path):
     assert "missing module 'aiohttp'" in output
 
 
+@pytest.mark.slow
 def test_server_helpers_raise_clear_error(tmp_path):
     (tmp_path / "test_helpers.py").write_text(textwrap.dedent("""
         import pytest

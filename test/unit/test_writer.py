@@ -18,8 +18,7 @@ except ImportError:  # Package not installed: run from the source tree.
 
 from ftrack_local import schema as schema_module
 from ftrack_local import seed
-from ftrack_local.api import writer as writer_module
-from ftrack_local.api.writer import CASCADES, Writer
+from ftrack_local.api.writer import Writer
 from ftrack_local.errors import (DuplicateEntryError, ImmutableAttributeError, IntegrityError,
                                  NotFoundError, UnknownAttributeError, UnknownEntityTypeError,
                                  ValidationError)
@@ -853,16 +852,6 @@ def test_delete_missing_row(storage):
     with pytest.raises(NotFoundError):
         with batch(storage) as writer:
             writer.delete("Task", [new_id()])
-
-
-def test_cascade_table_is_valid(storage):
-    schema = storage.schema
-    for rule in CASCADES:
-        assert rule.owner == "*" or rule.owner in schema.types, rule
-        assert rule.target in schema.types, rule
-        assert rule.column in storage.table(schema.types[rule.target]).c, rule
-        assert rule.action in (writer_module.DELETE, writer_module.REFUSE,
-                               writer_module.REFUSE_DIRECT, writer_module.DETACH)
 
 
 def test_project_delete_removes_everything_below(storage, tree):

@@ -4,27 +4,32 @@ Each action receives the :class:`Request` (the open transaction and who is
 asking) and the operation object, and returns the result element.
 """
 
+from __future__ import annotations
+
 import contextlib
 import json
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterator, List, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional
 
 import sqlalchemy as sa
 
 from ..components import jobs, media
-from ..components.service import WIDGET_NAMES, service_for
+from ..components.service import WIDGET_NAMES
 from ..components.store import StoreError, check_identifier
 from ..errors import ApiError, InvalidActionError, NotFoundError, ValidationError
 from ..query import parse
 from ..query.compiler import compile_select
 from ..schema import EntityType
 from ..storage import TYPE, Storage, now
-from ..values import encode_datetime
+from ..values import encode_datetime, to_storage
 from . import permissions, users
 from .loader import Loader, projection_tree
 from .permissions import Guard, entity_key, restriction_for
 from .writer import CUSTOM_VALUE_TYPES, Writer
+
+if TYPE_CHECKING:
+    from .backend import Backend
 
 ACTIONS: Dict[str, Callable[["Request", dict], Any]] = {}
 
@@ -33,7 +38,7 @@ ACTIONS: Dict[str, Callable[["Request", dict], Any]] = {}
 class Request:
     """Everything an action may use while a request's transaction is open."""
 
-    backend: Any
+    backend: Backend
     storage: Storage
     connection: sa.Connection
     writer: Writer
@@ -59,7 +64,7 @@ def guard_of(request: Request) -> Guard:
     return request.guard
 
 
-def action(name: str):
+def action(name: str) -> Callable[[Callable], Callable]:
     """Register the decorated function as the action *name*."""
     def register(function: Callable) -> Callable:
         ACTIONS[name] = function
@@ -283,7 +288,7 @@ def get_upload_metadata(request: Request, operation: dict) -> dict:
     Only for a component id (see :func:`_existing_component`); each URL
     handed out works once.
     """
-    service = service_for(request.backend)
+    service = request.backend.components
     component_id = operation.get("component_id")
     size, checksum, parts = (operation.get("file_size"), operation.get("checksum"),
                              operation.get("parts"))
@@ -333,7 +338,7 @@ def complete_multipart_upload(request: Request, operation: dict) -> dict:
             and isinstance(part.get("e_tag"), str) for part in parts):
         raise ValidationError('Operation "complete_multipart_upload" needs "parts", a list of '
                               'objects with a "part_number" (integer) and an "e_tag" (text).')
-    service = service_for(request.backend)
+    service = request.backend.components
     with _component_input():
         check_identifier(component_id)
     check_component_write(request, component_id)
@@ -344,14 +349,13 @@ def complete_multipart_upload(request: Request, operation: dict) -> dict:
         service.store.complete_multipart(
             upload_id, component_id, [(part["part_number"], part["e_tag"]) for part in parts])
     return {"action": "complete_multipart_upload", "component_id": component_id,
-            "url": service.component_url("get", component_id, request.username,
-                                         request.loader.api_key)}
+            "url": request.loader.component_url("get", component_id)}
 
 
 @action("encode_media")
 def encode_media(request: Request, operation: dict) -> dict:
     """Answer ``encode_media``: start a job encoding a component."""
-    service = service_for(request.backend)
+    service = request.backend.components
     with _component_input():
         return media.start_encoding(request, operation, service.store, service.encoder)
 
@@ -372,7 +376,7 @@ def get_widget_url(request: Request, operation: dict) -> dict:
         entity_key = _key(operation)
         _existing(request, entity_type, entity_key)
         entity_type_name = entity_type.name
-    url = service_for(request.backend).widget_url(name, theme, request.username,
+    url = request.backend.components.widget_url(name, theme, request.username,
                                                   entity_type_name, entity_key)
     return {"widget_url": url}
 
@@ -381,7 +385,10 @@ def _existing(request: Request, entity_type: EntityType, entity_key: List[Any]) 
     """The row of the entity *entity_key* (single primary key), else NotFoundError."""
     if len(entity_type.primary_key) != 1 or len(entity_key) != 1:
         raise ValidationError('Expected one primary key value for "{0}".'.format(entity_type.name))
-    rows = request.loader.fetch(entity_type, entity_type.primary_key[0], entity_key)
+    column = entity_type.primary_key[0]
+    # Stored form first: a key of the wrong type is refused or simply matches nothing.
+    value = to_storage(entity_type.attributes[column], entity_key[0], entity_type.name)
+    rows = request.loader.fetch(entity_type, column, [value])
     if not rows:
         raise NotFoundError('{0} "{1}" does not exist.'.format(entity_type.name, entity_key[0]))
     return rows[0]
@@ -396,7 +403,7 @@ def send_user_invite(request: Request, operation: dict) -> dict:
     if not user.get("email"):
         raise ValidationError('User "{0}" has no email address to send an invitation to.'.format(
             user.get("username")))
-    outbox = service_for(request.backend).outbox
+    outbox = request.backend.components.outbox
     details = {"user_id": user_id, "username": user.get("username"),
                "invited_by": request.username}
     request.after_commit.append(lambda: outbox.send("user_invite", user["email"], **details))
@@ -413,7 +420,7 @@ def send_review_session_invite(request: Request, operation: dict) -> dict:
         raise ValidationError('Review session invitee "{0}" has no email address.'.format(
             invitee_id))
     request.writer.update("ReviewSessionInvitee", [invitee_id], {"last_sent_at": encode_datetime(now())})
-    outbox = service_for(request.backend).outbox
+    outbox = request.backend.components.outbox
     details = {"review_session_invitee_id": invitee_id, "name": invitee.get("name"),
                "review_session_id": invitee.get("review_session_id"),
                "invited_by": request.username}

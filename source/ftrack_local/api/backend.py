@@ -4,7 +4,13 @@
 operations in one transaction, so a failing operation leaves nothing behind.
 After a request that changed data commits, each of :attr:`Backend.commit_listeners`
 is given the request's change log (the event hub turns it into ``ftrack.update``).
+
+Its collaborators are attributes made by the constructor: the storage, the
+write gate, the commit listeners, the API key cache and (on first use, see
+:attr:`Backend.components`) the component services.
 """
+
+from __future__ import annotations
 
 import hashlib
 import json
@@ -15,17 +21,19 @@ import secrets
 import threading
 import time
 import uuid
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, FrozenSet, List, Optional, Tuple
 
 import sqlalchemy as sa
 
 from .. import __version__, private_files, schema as schema_module, seed
+from ..components.service import ComponentService, component_link
 from ..errors import ApiError, AuthenticationError, ValidationError
 from ..storage import Storage, retryable, sqlite_url
+from . import permissions, users
 from .actions import Request, run
 from .concurrency import MAX_ATTEMPTS, WriteGate, writes_data
-from . import users
-from .loader import Loader
+from .loader import ComponentUrl, Loader
+from .users import DATABASE_FILE, new_api_key
 from .writer import Writer
 
 log = logging.getLogger(__name__)
@@ -38,7 +46,6 @@ _BUSY = re.compile(r"database is locked|database is busy", re.I)
 #: The ftrack server release whose behaviour this server follows; clients
 #: refuse servers older than 3.3.11.
 SERVER_VERSION = "4.13.8"
-DATABASE_FILE = "ftrack.sqlite"
 #: Seconds a key read from the database is trusted before it is read again.
 KEY_TTL = 1.0
 API_KEY_FILE = "api_key"
@@ -69,15 +76,10 @@ def _same_key(known: str, given: str) -> bool:
                                   given.encode("utf-8", "surrogatepass"))
 
 
-def new_api_key() -> str:
-    """A new random API key."""
-    return str(uuid.UUID(bytes=secrets.token_bytes(16), version=4))
-
-
 class Backend:
     """A database holding ftrack data, answering API operations."""
 
-    def __init__(self, storage: Storage, data_dir: str, api_user: str, api_key: str):
+    def __init__(self, storage: Storage, data_dir: str, api_user: str, api_key: str) -> None:
         self.storage = storage
         self.schema = storage.schema
         self.data_dir = data_dir
@@ -105,12 +107,15 @@ class Backend:
         self._schemas_text = schema_module.load_raw()[0]
         schemas = json.loads(self._schemas_text)
         self.schema_hash = hashlib.md5(json.dumps(schemas, sort_keys=True).encode("ascii")).hexdigest()
+        #: The component services, made on first use of :attr:`components`.
+        self._components: Optional[ComponentService] = None
+        self._components_lock = threading.Lock()
 
     # -- opening ----------------------------------------------------------------
 
     @classmethod
     def open(cls, data_dir: str, database_url: Optional[str] = None, api_user: str = "admin",
-             api_key: Optional[str] = None) -> "Backend":
+             api_key: Optional[str] = None) -> Backend:
         """Open (and on first use initialise) the data dir *data_dir*."""
         data_dir = os.path.abspath(data_dir)
         private_files.make_private_dir(data_dir)
@@ -177,6 +182,31 @@ class Backend:
 
     def _stored_key(self, connection: sa.Connection, username: str) -> Optional[str]:
         return users.stored_key(self.storage, connection, username)
+
+    # -- collaborators ------------------------------------------------------------
+
+    @property
+    def components(self) -> ComponentService:
+        """The component services of this backend (blob store, tokens, media
+        encoder, outbox), made on first use: they create folders in the data dir."""
+        if self._components is None:
+            with self._components_lock:
+                if self._components is None:
+                    self._components = ComponentService(self)
+        return self._components
+
+    @property
+    def components_if_made(self) -> Optional[ComponentService]:
+        """The component services if :attr:`components` made them, else None."""
+        return self._components
+
+    def may_access_component(self, username: str, component_id: str, write: bool) -> bool:
+        """Whether *username* may read (or, with *write*, change) the data of *component_id*."""
+        return permissions.may_access_component(self, username, component_id, write)
+
+    def readable_projects(self, user_id: Optional[str]) -> Optional[FrozenSet[str]]:
+        """The ids of the projects *user_id* may read, or None for all of them."""
+        return permissions.readable_projects(self, user_id)
 
     def store_api_key(self, connection: sa.Connection, username: str, api_key: str) -> None:
         """Make *api_key* the one key of *username*."""
@@ -258,7 +288,7 @@ class Backend:
                     backend=self, storage=self.storage, connection=connection,
                     writer=Writer(self.storage, connection, user_id=user_id, username=username),
                     loader=Loader(self.storage, connection, self.server_url, username,
-                                  self._keys.get(username, "")),
+                                  self._component_urls(connection, username)),
                     username=username, user_id=user_id)
                 results = run(request, operations)
                 changes = request.writer.changes
@@ -281,6 +311,20 @@ class Backend:
                 transaction.rollback()
                 raise
             return results, request.after_commit
+
+    def _component_urls(self, connection: sa.Connection, username: str) -> ComponentUrl:
+        """Component URLs for *username*, read in the request's transaction.
+
+        The URLs carry the user's credentials (doc/protocol.rst, "Component
+        URLs"); the key is read once, when the first URL is made.
+        """
+        keys: List[str] = []
+
+        def component_url(purpose: str, component_id: str) -> str:
+            if not keys:
+                keys.append(self._stored_key(connection, username) or "")
+            return component_link(self.server_url, purpose, component_id, username, keys[0])
+        return component_url
 
     def _prepare(self, changes: List[Any], connection: sa.Connection, username: str,
                  user_id: Optional[str]) -> List[Tuple[Callable[..., None], Any]]:

@@ -7,6 +7,8 @@ time (the file has one writer), on PostgreSQL together with other writers
 retried request cannot lose to the same concurrent writers twice.
 """
 
+from __future__ import annotations
+
 import contextlib
 import threading
 from typing import Any, Iterator, List

@@ -10,8 +10,10 @@ mirrors ``latest_version``, ``is_latest_version``, ``time_logged``,
 refuses the others in conditions, naming the attribute.
 """
 
+from __future__ import annotations
+
 from collections import defaultdict
-from typing import Any, Callable, Dict, Iterable, List, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional
 
 import sqlalchemy as sa
 
@@ -20,13 +22,16 @@ from ..schema import Attribute, EntityType
 from ..storage import SEQ, TYPE, chunks, table_for
 from ..storage import now as storage_now
 
+if TYPE_CHECKING:
+    from .loader import Loader
+
 Row = Dict[str, Any]
 _COMPUTE: Dict[str, Callable] = {}
 
 PLACEHOLDER_THUMBNAIL = "/img/thumbnail2.png"
 
 
-def computes(*names: str):
+def computes(*names: str) -> Callable[[Callable], Callable]:
     """Register the decorated function as the computation of the attributes *names*."""
     def register(function: Callable) -> Callable:
         for name in names:
@@ -35,7 +40,7 @@ def computes(*names: str):
     return register
 
 
-def compute(loader, owner: EntityType, attribute: Attribute, rows: List[Row]) -> List[Any]:
+def compute(loader: Loader, owner: EntityType, attribute: Attribute, rows: List[Row]) -> List[Any]:
     """Values of the derived *attribute* for each of *rows* of *owner*."""
     function = _COMPUTE.get(attribute.relation.derived or attribute.name)
     if function is None:
@@ -45,7 +50,7 @@ def compute(loader, owner: EntityType, attribute: Attribute, rows: List[Row]) ->
 
 # -- the context hierarchy ---------------------------------------------------------
 
-def context_chains(loader, ids: List[Any]) -> Dict[Any, List[Row]]:
+def context_chains(loader: Loader, ids: List[Any]) -> Dict[Any, List[Row]]:
     """For each context id: its rows from the root project down to itself."""
     context = loader.schema.types["Context"]
     known: Dict[Any, Row] = {}
@@ -74,7 +79,7 @@ def _link_entry(row: Row) -> dict:
 
 
 @computes("link", "_link")
-def _link(loader, owner: EntityType, attribute: Attribute, rows: List[Row]) -> List[Any]:
+def _link(loader: Loader, owner: EntityType, attribute: Attribute, rows: List[Row]) -> List[Any]:
     if owner.is_a("Context"):
         chains = context_chains(loader, [r["id"] for r in rows])
         return [[_link_entry(c) for c in chains[r["id"]]] for r in rows]
@@ -94,13 +99,13 @@ def _link(loader, owner: EntityType, attribute: Attribute, rows: List[Row]) -> L
 
 
 @computes("ancestors")
-def _ancestors(loader, owner: EntityType, attribute: Attribute, rows: List[Row]) -> List[Any]:
+def _ancestors(loader: Loader, owner: EntityType, attribute: Attribute, rows: List[Row]) -> List[Any]:
     chains = context_chains(loader, [r["id"] for r in rows])
     return [[c for c in chains[r["id"]][:-1] if c[TYPE] != "Project"] for r in rows]
 
 
 @computes("descendants")
-def _descendants(loader, owner: EntityType, attribute: Attribute, rows: List[Row]) -> List[Any]:
+def _descendants(loader: Loader, owner: EntityType, attribute: Attribute, rows: List[Row]) -> List[Any]:
     typed = loader.schema.types["TypedContext"]
     out = []
     for row in rows:
@@ -115,13 +120,12 @@ def _descendants(loader, owner: EntityType, attribute: Attribute, rows: List[Row
 
 
 @computes("thumbnail_url")
-def _thumbnail_url(loader, owner: EntityType, attribute: Attribute, rows: List[Row]) -> List[Any]:
+def _thumbnail_url(loader: Loader, owner: EntityType, attribute: Attribute, rows: List[Row]) -> List[Any]:
     out = []
     for row in rows:
         component_id = row.get("thumbnail_id", row.get("component_id"))
         if component_id:
-            url = "{0}/component/thumbnail?id={1}&username={2}&apiKey={3}".format(
-                loader.server_url, component_id, loader.username, loader.api_key)
+            url = loader.component_url("thumbnail", component_id)
         else:
             url = loader.server_url + PLACEHOLDER_THUMBNAIL
         out.append({"url": url, "value": url})
@@ -129,17 +133,16 @@ def _thumbnail_url(loader, owner: EntityType, attribute: Attribute, rows: List[R
 
 
 @computes("url")
-def _url(loader, owner: EntityType, attribute: Attribute, rows: List[Row]) -> List[Any]:
+def _url(loader: Loader, owner: EntityType, attribute: Attribute, rows: List[Row]) -> List[Any]:
     out = []
     for row in rows:
         component_id = row.get("component_id")
-        url = "{0}/component/get?id={1}&username={2}&apiKey={3}".format(
-            loader.server_url, component_id, loader.username, loader.api_key) if component_id else None
+        url = loader.component_url("get", component_id) if component_id else None
         out.append({"url": url, "value": url} if url else None)
     return out
 
 
-def _timelog_totals(loader, ids: List[Any]) -> Dict[Any, float]:
+def _timelog_totals(loader: Loader, ids: List[Any]) -> Dict[Any, float]:
     table = loader.storage.tables["timelog"]
     totals: Dict[Any, float] = defaultdict(float)
     for batch in chunks([i for i in ids if i is not None], 900):
@@ -151,18 +154,18 @@ def _timelog_totals(loader, ids: List[Any]) -> Dict[Any, float]:
 
 
 @computes("time_logged")
-def _time_logged(loader, owner: EntityType, attribute: Attribute, rows: List[Row]) -> List[Any]:
+def _time_logged(loader: Loader, owner: EntityType, attribute: Attribute, rows: List[Row]) -> List[Any]:
     totals = _timelog_totals(loader, [r["id"] for r in rows])
     return [totals.get(r["id"], 0.0) for r in rows]
 
 
 @computes("bid_time_logged_difference")
-def _bid_difference(loader, owner: EntityType, attribute: Attribute, rows: List[Row]) -> List[Any]:
+def _bid_difference(loader: Loader, owner: EntityType, attribute: Attribute, rows: List[Row]) -> List[Any]:
     totals = _timelog_totals(loader, [r["id"] for r in rows])
     return [(r.get("bid") or 0.0) - totals.get(r["id"], 0.0) for r in rows]
 
 
-def _latest_by_asset(loader, asset_ids: List[Any]) -> Dict[Any, Row]:
+def _latest_by_asset(loader: Loader, asset_ids: List[Any]) -> Dict[Any, Row]:
     latest: Dict[Any, Row] = {}
     for version in loader.fetch(loader.schema.types["AssetVersion"], "asset_id", asset_ids):
         current = latest.get(version["asset_id"])
@@ -172,29 +175,29 @@ def _latest_by_asset(loader, asset_ids: List[Any]) -> Dict[Any, Row]:
 
 
 @computes("latest_version")
-def _latest_version(loader, owner: EntityType, attribute: Attribute, rows: List[Row]) -> List[Any]:
+def _latest_version(loader: Loader, owner: EntityType, attribute: Attribute, rows: List[Row]) -> List[Any]:
     latest = _latest_by_asset(loader, [r["id"] for r in rows])
     return [latest.get(r["id"]) for r in rows]
 
 
 @computes("is_latest_version")
-def _is_latest(loader, owner: EntityType, attribute: Attribute, rows: List[Row]) -> List[Any]:
+def _is_latest(loader: Loader, owner: EntityType, attribute: Attribute, rows: List[Row]) -> List[Any]:
     latest = _latest_by_asset(loader, [r.get("asset_id") for r in rows])
     return [latest.get(r.get("asset_id"), {}).get("id") == r["id"] for r in rows]
 
 
 @computes("is_open")
-def _is_open(loader, owner: EntityType, attribute: Attribute, rows: List[Row]) -> List[Any]:
+def _is_open(loader: Loader, owner: EntityType, attribute: Attribute, rows: List[Row]) -> List[Any]:
     now = storage_now()
     return [r.get("end_date") is None or r["end_date"] > now for r in rows]
 
 
 # -- custom attributes (dense) -----------------------------------------------------------
 
-def applicable_configurations(loader, owner: EntityType, rows: List[Row]) -> Dict[Any, List[Row]]:
+def applicable_configurations(loader: Loader, owner: EntityType, rows: List[Row]) -> Dict[Any, List[Row]]:
     """Configurations that apply to each owner row (doc/protocol.rst, "Custom attributes")."""
     table = loader.storage.tables["custom_configuration_base"]
-    legacy = _legacy_name(owner)
+    legacy = families.legacy_name(owner.name)
     statement = sa.select(table).where(table.c[TYPE] == "CustomAttributeConfiguration").order_by(
         table.c.sort, table.c[SEQ])
     configurations = [dict(r) for r in loader.connection.execute(statement).mappings()]
@@ -221,16 +224,7 @@ def applicable_configurations(loader, owner: EntityType, rows: List[Row]) -> Dic
     return out
 
 
-def _legacy_name(owner: EntityType) -> str:
-    for base, legacy in (("Project", "show"), ("TypedContext", "task"), ("AssetVersion", "assetversion"),
-                         ("Asset", "asset"), ("User", "user"), ("List", "list"),
-                         ("ListObject", "listobject")):
-        if owner.is_a(base):
-            return legacy
-    return families.LEGACY_NAMES.get(owner.name, owner.name.lower())
-
-
-def _projects_of(loader, owner: EntityType, rows: List[Row]) -> Dict[Any, Optional[str]]:
+def _projects_of(loader: Loader, owner: EntityType, rows: List[Row]) -> Dict[Any, Optional[str]]:
     """The project of each row: its own, or through its asset and context."""
     if owner.name == "Project":
         return {row["id"]: row["id"] for row in rows}
@@ -253,7 +247,7 @@ def _projects_of(loader, owner: EntityType, rows: List[Row]) -> Dict[Any, Option
     return out
 
 
-def _column_map(loader, table: sa.Table, key: sa.Column, value: sa.Column,
+def _column_map(loader: Loader, table: sa.Table, key: sa.Column, value: sa.Column,
                 keys: Iterable[Any]) -> Dict[Any, Any]:
     """``key -> value`` of *table* for *keys*, read in batches."""
     wanted = [item for item in keys if item is not None]
@@ -265,7 +259,7 @@ def _column_map(loader, table: sa.Table, key: sa.Column, value: sa.Column,
 
 
 @computes("custom_attributes")
-def _custom_attributes(loader, owner: EntityType, attribute: Attribute, rows: List[Row]) -> List[Any]:
+def _custom_attributes(loader: Loader, owner: EntityType, attribute: Attribute, rows: List[Row]) -> List[Any]:
     value_type = attribute.target
     configurations = applicable_configurations(loader, owner, rows)
     table = loader.storage.tables["custom_attribute_value"]

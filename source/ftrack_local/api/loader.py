@@ -19,6 +19,9 @@ from . import derived
 
 Tree = Dict[str, "Tree"]
 Row = Dict[str, Any]
+#: ``component_url(purpose, component_id)``: the URL reading (``get``) or
+#: showing (``thumbnail``) a component's data as the asking user.
+ComponentUrl = Callable[[str, str], str]
 
 #: Extra attributes always sent with an entity (discriminators the client
 #: relies on), besides the schema's system projections.
@@ -43,21 +46,29 @@ def projection_tree(paths: Iterable[Sequence[str]]) -> Tree:
 
 
 class Loader:
-    """Serialises rows of a request; holds the connection and request context."""
+    """Serialises rows of a request; holds the connection and request context.
+
+    *component_url* makes the URLs of component data the asking user
+    *username* reads (``url`` and ``thumbnail_url``); without one they point
+    at *server_url* with no credentials.
+    """
 
     def __init__(self, storage: Storage, connection: sa.Connection, server_url: str = "",
-                 username: str = "", api_key: str = ""):
+                 username: str = "", component_url: Optional[ComponentUrl] = None) -> None:
         self.storage = storage
         self.schema = storage.schema
         self.connection = connection
         self.server_url = server_url
         self.username = username
-        self.api_key = api_key
+        self.component_url: ComponentUrl = component_url or self._anonymous_url
         #: An extra condition on the rows relations load: ``restriction(type,
         #: table)`` leaves out rows the asking user may not read (None: all rows).
         self.restriction: Optional[Callable[[EntityType, sa.FromClause],
                                             Optional[sa.ColumnElement]]] = None
         self._always: Dict[str, Tuple[str, ...]] = {}
+
+    def _anonymous_url(self, purpose: str, component_id: str) -> str:
+        return "{0}/component/{1}?id={2}".format(self.server_url.rstrip("/"), purpose, component_id)
 
     # -- entry points -------------------------------------------------------
 

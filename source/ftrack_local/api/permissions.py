@@ -9,11 +9,13 @@ rows. Every entity type either reaches a project through its relations
 the rules for users.
 """
 
+from __future__ import annotations
+
 import threading
 import time
 import weakref
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Tuple
 
 import sqlalchemy as sa
 
@@ -22,8 +24,15 @@ from ..errors import PermissionError
 from ..schema import EntityType, Schema
 from ..storage import TYPE, Storage
 
+if TYPE_CHECKING:
+    from .backend import Backend
+
 #: The verbs a role grants on project data.
 VERBS = ("read", "create", "update", "delete")
+#: What a role grants on the projects it is granted for: the :data:`VERBS`
+#: and ``projects``, creating (with an all-projects grant) and deleting
+#: ``Project`` entities.
+SCOPED_RIGHTS = VERBS + ("projects",)
 #: How long computed rights are trusted (other server processes' changes show after this).
 RIGHTS_TTL = 1.0
 
@@ -32,29 +41,25 @@ RIGHTS_TTL = 1.0
 class RoleRights:
     """What one security role allows on the projects it is granted for."""
 
-    read: bool = True
-    create: bool = False
-    update: bool = False
-    delete: bool = False
-    #: Creating (with an all-projects grant) and deleting ``Project`` entities.
-    projects: bool = False
+    #: The :data:`SCOPED_RIGHTS` the role grants.
+    granted: FrozenSet[str] = frozenset({"read"})
     #: Users, keys, security roles and site-wide configuration.
     admin: bool = False
 
     def allows(self, verb: str) -> bool:
-        """Whether the role grants *verb* (one of :data:`VERBS` or ``projects``)."""
-        return bool(getattr(self, verb))
+        """Whether the role grants *verb* (one of :data:`SCOPED_RIGHTS`)."""
+        return verb in self.granted
 
 
 #: The rights of each seeded role. Roles of other names count as "User".
 ROLE_MATRIX: Dict[str, RoleRights] = {
-    "Administrator": RoleRights(True, True, True, True, projects=True, admin=True),
-    "Project Manager": RoleRights(True, True, True, True, projects=True),
-    "API": RoleRights(True, True, True, True, projects=True),
-    "Supervisor": RoleRights(True, True, True, True),
-    "User": RoleRights(True, True, True, False),
-    "Assignee": RoleRights(True, False, True, False),
-    "Restricted User": RoleRights(True, False, False, False),
+    "Administrator": RoleRights(frozenset(SCOPED_RIGHTS), admin=True),
+    "Project Manager": RoleRights(frozenset(SCOPED_RIGHTS)),
+    "API": RoleRights(frozenset(SCOPED_RIGHTS)),
+    "Supervisor": RoleRights(frozenset(VERBS)),
+    "User": RoleRights(frozenset({"read", "create", "update"})),
+    "Assignee": RoleRights(frozenset({"read", "update"})),
+    "Restricted User": RoleRights(frozenset({"read"})),
 }
 DEFAULT_ROLE = "User"
 
@@ -193,7 +198,7 @@ def compute_rights(storage: Storage, connection: sa.Connection, user_id: Optiona
     scopes: Dict[str, Scope] = {}
     for row in rows:
         granted = role_rights(row.name)
-        for verb in VERBS + ("projects",):
+        for verb in SCOPED_RIGHTS:
             if not granted.allows(verb):
                 continue
             current = scopes.get(verb, NOWHERE)
@@ -214,7 +219,7 @@ class RightsCache:
     expire.
     """
 
-    def __init__(self, ttl: float = RIGHTS_TTL):
+    def __init__(self, ttl: float = RIGHTS_TTL) -> None:
         self.ttl = ttl
         self._entries: Dict[Any, Tuple[float, int, Rights]] = {}
         self._generation = 0
@@ -274,7 +279,7 @@ class ProjectPaths:
     condition per subtype. Types with no path are site-wide.
     """
 
-    def __init__(self, schema: Schema, tables: Dict[str, sa.Table]):
+    def __init__(self, schema: Schema, tables: Dict[str, sa.Table]) -> None:
         self.schema = schema
         self.tables = tables
         self.links: Dict[str, Any] = {}
@@ -385,7 +390,7 @@ def paths_for(storage: Storage) -> ProjectPaths:
 class Guard:
     """Applies one user's rights to the reads and writes of one request."""
 
-    def __init__(self, storage: Storage, connection: sa.Connection, rights: Rights):
+    def __init__(self, storage: Storage, connection: sa.Connection, rights: Rights) -> None:
         self.storage = storage
         self.connection = connection
         self.rights = rights
@@ -550,7 +555,7 @@ def entity_key(entity_type: EntityType, values: Iterable[Any]) -> Dict[str, Any]
     return dict(zip(entity_type.primary_key, values))
 
 
-def may_access_component(backend: Any, username: str, component_id: str, write: bool) -> bool:
+def may_access_component(backend: Backend, username: str, component_id: str, write: bool) -> bool:
     """Whether *username* may read (or, with *write*, change) the data of *component_id*.
 
     The data follows the rights on the component's project (component,
@@ -567,7 +572,7 @@ def may_access_component(backend: Any, username: str, component_id: str, write: 
             return guard.can_read_component(component_id)
 
 
-def readable_projects(backend: Any, user_id: Optional[str]) -> Optional[FrozenSet[str]]:
+def readable_projects(backend: Backend, user_id: Optional[str]) -> Optional[FrozenSet[str]]:
     """The ids of the projects *user_id* may read, or None for all of them.
 
     The event hub uses it to leave other projects' entities out of the

@@ -5,16 +5,22 @@ Each function works inside an open transaction (*connection*) on a
 through the :class:`~ftrack_local.api.writer.Writer`, as the API writes them.
 """
 
+from __future__ import annotations
+
+import os
 import secrets
 import uuid
 from typing import Any, Dict, Iterable, List, Optional
 
 import sqlalchemy as sa
 
-from .. import seed
+from .. import schema as schema_module, seed
 from ..errors import NotFoundError, ValidationError
-from ..storage import TYPE, Storage
+from ..storage import TYPE, Storage, sqlite_url
 from .writer import Writer
+
+#: The SQLite database file of a data dir (when no database URL is given).
+DATABASE_FILE = "ftrack.sqlite"
 
 
 def new_api_key() -> str:
@@ -218,12 +224,6 @@ def open_storage(data_dir: str, database_url: Optional[str] = None) -> Storage:
 
     Raises ValidationError when no server has initialised it yet.
     """
-    import os
-
-    from .. import schema as schema_module
-    from ..storage import sqlite_url
-    from .backend import DATABASE_FILE
-
     if database_url is None:
         database_file = os.path.join(os.path.abspath(data_dir), DATABASE_FILE)
         if not os.path.isfile(database_file):

@@ -5,6 +5,8 @@
 shipped by the ``imageio-ffmpeg`` package when it is installed.
 """
 
+from __future__ import annotations
+
 import os
 import re
 import shutil

@@ -9,6 +9,8 @@
   when a job is queued or running again.
 """
 
+from __future__ import annotations
+
 import json
 from typing import Any, Dict
 

@@ -9,6 +9,8 @@ lease file is fresh: the holding process touches it every
 or naming a process of this host that no longer runs — is stale.
 """
 
+from __future__ import annotations
+
 import logging
 import os
 import secrets
@@ -34,7 +36,7 @@ class JobLeases:
 
     def __init__(self, directory: str, lifetime: float = LEASE_LIFETIME,
                  renew_interval: float = RENEW_INTERVAL,
-                 on_renew: Optional[Callable[[], None]] = None):
+                 on_renew: Optional[Callable[[], None]] = None) -> None:
         self.directory = directory
         self.lifetime = lifetime
         self.renew_interval = renew_interval

@@ -17,6 +17,8 @@ they hold their data, the image is the version's thumbnail and, without
 failed job deletes its outputs.
 """
 
+from __future__ import annotations
+
 import json
 import logging
 import os
@@ -25,7 +27,7 @@ import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from .. import seed
 from ..errors import ApiError, NotFoundError, ValidationError
@@ -33,6 +35,9 @@ from ..storage import TYPE
 from . import ffmpeg, jobs
 from .leases import JobLeases
 from .store import BlobStore, StoreError
+
+if TYPE_CHECKING:
+    from ..api.backend import Backend
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +79,30 @@ class EncodeTask:
 def start_encoding(request: Any, operation: dict, store: BlobStore,
                    encoder: "MediaEncoder") -> Dict[str, str]:
     """Validate an ``encode_media`` operation and queue its job; return ``{"job_id"}``."""
+    component_id, version_id, keep_original = _encoding_arguments(operation)
+    source = _encodable_source(request, store, component_id, version_id)
+    plan = {
+        "source_component_id": component_id,
+        "keep_original": keep_original,
+        "output": [{"format": name, "component_id": _new_id()}
+                   for name in output_formats(source.get("file_type"))],
+    }
+    _, job = request.writer.create("Job", {
+        "__entity_type__": "Job", "type": jobs.ENCODE_MEDIA_JOB, "status": jobs.QUEUED,
+        "user_id": request.user_id, "data": json.dumps(plan)})
+    _create_outputs(request, plan["output"], job["id"], version_id)
+    # Held from the start: a server process starting meanwhile must not take
+    # the queued job for one left behind by a stopped process.
+    encoder.leases.hold(job["id"])
+    task = EncodeTask(job_id=job["id"], username=request.username,
+                      source_component_id=component_id, version_id=version_id,
+                      keep_original=keep_original, plan=plan)
+    request.after_commit.append(lambda: encoder.submit(task))
+    return {"job_id": job["id"]}
+
+
+def _encoding_arguments(operation: dict) -> Tuple[str, Optional[str], bool]:
+    """The component id, version id and ``keep_original`` of an ``encode_media`` operation."""
     component_id = operation.get("component_id")
     if not isinstance(component_id, str) or not component_id:
         raise ValidationError('Operation "encode_media" needs "component_id", the id of a '
@@ -84,7 +113,12 @@ def start_encoding(request: Any, operation: dict, store: BlobStore,
     keep_original = operation.get("keep_original", True)
     if not isinstance(keep_original, bool):
         raise ValidationError('"keep_original" of "encode_media" must be true or false.')
+    return component_id, version_id, keep_original
 
+
+def _encodable_source(request: Any, store: BlobStore, component_id: str,
+                      version_id: Optional[str]) -> Dict[str, Any]:
+    """The stored FileComponent to encode; raises unless it and the version exist."""
     schema = request.storage.schema
     components = request.loader.fetch(schema.types["Component"], "id", [component_id])
     if not components:
@@ -99,41 +133,31 @@ def start_encoding(request: Any, operation: dict, store: BlobStore,
     if version_id is not None and not request.loader.fetch(
             schema.types["AssetVersion"], "id", [version_id]):
         raise NotFoundError('AssetVersion "{0}" does not exist.'.format(version_id))
+    return source
 
-    plan = {
-        "source_component_id": component_id,
-        "keep_original": keep_original,
-        "output": [{"format": name, "component_id": _new_id()}
-                   for name in output_formats(source.get("file_type"))],
-    }
-    _, job = request.writer.create("Job", {
-        "__entity_type__": "Job", "type": jobs.ENCODE_MEDIA_JOB, "status": jobs.QUEUED,
-        "user_id": request.user_id, "data": json.dumps(plan)})
-    # The outputs exist from the start, attached to the job (and the version)
-    # and registered in ftrack.server: a client may fetch them, and their
-    # URLs, as soon as it has the job. Their data and size come when the
-    # encoding has finished.
-    for output in plan["output"]:
-        name, file_type = OUTPUT_COMPONENTS[output["format"]]
-        component = {"__entity_type__": "FileComponent", "id": output["component_id"],
+
+def _create_outputs(request: Any, output: List[Dict[str, str]], job_id: str,
+                    version_id: Optional[str]) -> None:
+    """Create the output components of job *job_id*, in ftrack.server and on the version.
+
+    The outputs exist from the start, attached to the job (and the version)
+    and registered in ftrack.server: a client may fetch them, and their
+    URLs, as soon as it has the job. Their data and size come when the
+    encoding has finished.
+    """
+    for entry in output:
+        name, file_type = OUTPUT_COMPONENTS[entry["format"]]
+        component = {"__entity_type__": "FileComponent", "id": entry["component_id"],
                      "name": name, "file_type": file_type, "system_type": "file"}
         if version_id is not None:
             component["version_id"] = version_id
         request.writer.create("FileComponent", component)
         request.writer.create("ComponentLocation", {
-            "__entity_type__": "ComponentLocation", "component_id": output["component_id"],
-            "location_id": seed.SERVER_LOCATION_ID, "resource_identifier": output["component_id"]})
+            "__entity_type__": "ComponentLocation", "component_id": entry["component_id"],
+            "location_id": seed.SERVER_LOCATION_ID, "resource_identifier": entry["component_id"]})
         request.writer.create("JobComponent", {"__entity_type__": "JobComponent",
-                                               "job_id": job["id"],
-                                               "component_id": output["component_id"]})
-    # Held from the start: a server process starting meanwhile must not take
-    # the queued job for one left behind by a stopped process.
-    encoder.leases.hold(job["id"])
-    task = EncodeTask(job_id=job["id"], username=request.username,
-                      source_component_id=component_id, version_id=version_id,
-                      keep_original=keep_original, plan=plan)
-    request.after_commit.append(lambda: encoder.submit(task))
-    return {"job_id": job["id"]}
+                                               "job_id": job_id,
+                                               "component_id": entry["component_id"]})
 
 
 def _new_id() -> str:
@@ -143,7 +167,7 @@ def _new_id() -> str:
 class MediaEncoder:
     """Runs encoding jobs one at a time in a background thread."""
 
-    def __init__(self, backend: Any, store: BlobStore, max_workers: int = 1):
+    def __init__(self, backend: Backend, store: BlobStore, max_workers: int = 1) -> None:
         self.backend = backend
         self.store = store
         self._executor = ThreadPoolExecutor(max_workers=max_workers,

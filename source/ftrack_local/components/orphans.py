@@ -7,12 +7,17 @@ failed or gave up between the two steps. Data older than the upload URL
 lifetime whose id is no ``Component`` is such an orphan and is removed.
 """
 
+from __future__ import annotations
+
 import logging
 import os
 import time
-from typing import Any, Iterator, List
+from typing import TYPE_CHECKING, Iterator, List
 
 from .store import BlobStore
+
+if TYPE_CHECKING:
+    from ..api.backend import Backend
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +40,7 @@ def _old_blobs(store: BlobStore, older_than: float) -> Iterator[str]:
                 continue
 
 
-def find_orphans(store: BlobStore, backend: Any, username: str, max_age: float,
+def find_orphans(store: BlobStore, backend: Backend, username: str, max_age: float,
                  now: float = 0.0) -> List[str]:
     """Ids of blobs older than *max_age* seconds that belong to no component."""
     older_than = (now or time.time()) - max_age
@@ -54,7 +59,7 @@ def find_orphans(store: BlobStore, backend: Any, username: str, max_age: float,
     return orphans
 
 
-def remove_orphans(store: BlobStore, backend: Any, username: str, max_age: float) -> int:
+def remove_orphans(store: BlobStore, backend: Backend, username: str, max_age: float) -> int:
     """Remove the data of orphans (see :func:`find_orphans`); return how many."""
     removed = 0
     for component_id in find_orphans(store, backend, username, max_age):

@@ -5,6 +5,8 @@ The local server has no mail transport: each invitation becomes one file in
 line, so people and tests can see what would have been sent.
 """
 
+from __future__ import annotations
+
 import datetime
 import json
 import logging
@@ -18,7 +20,7 @@ log = logging.getLogger(__name__)
 class Outbox:
     """A folder of sent messages, oldest first by name."""
 
-    def __init__(self, folder: str):
+    def __init__(self, folder: str) -> None:
         self.folder = os.path.abspath(folder)
         os.makedirs(self.folder, exist_ok=True)
 

@@ -14,6 +14,8 @@
 Failures answer ``{"exception", "content", "error_code"}`` with a 4xx status.
 """
 
+from __future__ import annotations
+
 import asyncio
 import html
 import json
@@ -26,12 +28,11 @@ from typing import Any, Dict, Optional
 
 from aiohttp import web
 
-from ..app import BACKEND, EXECUTOR, LIMITS, check_credentials
-from ..api.permissions import may_access_component
+from ..errors import ApiError, NotFoundError, PermissionError, ValidationError
+from ..http import BACKEND, EXECUTOR, LIMITS, blocking, credentials_refusal, error_response
 from ..limits import LimitExceeded
 from . import ffmpeg
-from .service import (PART_PURPOSE, UPLOAD_PURPOSE, WIDGET_NAMES, WIDGET_PURPOSE,
-                      ComponentService, existing_service, service_for)
+from .service import PART_PURPOSE, UPLOAD_PURPOSE, WIDGET_NAMES, WIDGET_PURPOSE, ComponentService
 from .store import CHUNK_SIZE, StoreError, Upload, check_identifier, decode_md5
 from .tokens import TokenError
 
@@ -58,13 +59,12 @@ def install(app: web.Application) -> None:
     ])
 
     backend = app[BACKEND]
-    listeners = getattr(backend, "commit_listeners", None)
+    listeners = backend.commit_listeners
 
     async def start(app: web.Application) -> None:
-        service = service_for(backend)
+        service = backend.components
         service.limits = app[LIMITS]
-        if listeners is not None:
-            listeners.append(service.forget_removed)
+        listeners.append(service.forget_removed)
         try:
             await asyncio.get_running_loop().run_in_executor(
                 app[EXECUTOR], service.encoder.fail_interrupted)
@@ -72,10 +72,10 @@ def install(app: web.Application) -> None:
             log.exception("Could not mark interrupted encoding jobs as failed")
 
     async def close(app: web.Application) -> None:
-        service = existing_service(backend)
+        service = backend.components_if_made
         if service is None:
             return
-        if listeners is not None and service.forget_removed in listeners:
+        if service.forget_removed in listeners:
             listeners.remove(service.forget_removed)
         await asyncio.get_running_loop().run_in_executor(None, service.close)
 
@@ -83,31 +83,15 @@ def install(app: web.Application) -> None:
     app.on_cleanup.insert(0, close)
 
 
-def _error(status: int, exception: str, content: str) -> web.Response:
-    body = {"exception": exception, "content": content.replace("{", "(").replace("}", ")"),
-            "error_code": None}
-    return web.json_response(body, status=status)
-
-
 def _service(request: web.Request) -> ComponentService:
-    return service_for(request.app[BACKEND])
+    return request.app[BACKEND].components
 
 
-async def _blocking(request: web.Request, function: Any, *args: Any) -> Any:
-    return await asyncio.get_running_loop().run_in_executor(request.app[EXECUTOR], function,
-                                                            *args)
-
-
-async def _authenticate(request: web.Request) -> Optional[web.Response]:
-    """None when ``username``/``apiKey`` are valid, else the refusal."""
-    refusal = await _blocking(request, check_credentials, request.app[BACKEND],
-                              request.query.get("username") or None,
-                              request.query.get("apiKey") or None)
-    if refusal is None:
-        return None
-    status, body = refusal
-    return web.Response(body=body, status=status, content_type="application/json",
-                        charset="utf-8")
+def _store_error(error: StoreError) -> ApiError:
+    """The error answering a refusal of the blob store."""
+    if error.status == 404:
+        return NotFoundError(error.message)
+    return ValidationError(error.message, status=error.status)
 
 
 def _component_id(request: web.Request) -> str:
@@ -128,20 +112,20 @@ async def handle_upload(request: web.Request) -> web.StreamResponse:
     try:
         claims = service.signer.verify(token, UPLOAD_PURPOSE, PART_PURPOSE)
     except TokenError as error:
-        return _error(403, "PermissionError", "Upload refused: {0}".format(error))
+        return error_response(PermissionError("Upload refused: {0}".format(error)))
     maximum = service.limits.max_upload_bytes
     declared = request.content_length
     if declared is not None and declared > maximum:
         return _refuse_oversized(service, declared)
     try:
-        await _blocking(request, service.used_tokens.spend, claims)
+        await blocking(request, service.used_tokens.spend, claims)
     except TokenError as error:
-        return _error(409, "PermissionError", "Upload refused: {0}".format(error))
+        return error_response(PermissionError("Upload refused: {0}".format(error), status=409))
     try:
-        upload = await _blocking(request, _begin_upload, service, claims, request.headers)
+        upload = await blocking(request, _begin_upload, service, claims, request.headers)
     except StoreError as error:
         service.used_tokens.restore(claims)
-        return _error(error.status, "ValidationError", error.message)
+        return error_response(_store_error(error))
     try:
         received = 0
         async for chunk in request.content.iter_chunked(CHUNK_SIZE):
@@ -150,15 +134,15 @@ async def handle_upload(request: web.Request) -> web.StreamResponse:
                 upload.abort()
                 service.used_tokens.restore(claims)
                 return _refuse_oversized(service)
-            await _blocking(request, upload.write, chunk)
+            await blocking(request, upload.write, chunk)
         if declared is not None and received != declared:
             raise StoreError("Upload is incomplete: received {0} of {1} bytes.".format(
                 received, declared))
-        await _blocking(request, upload.commit)
+        await blocking(request, upload.commit)
     except StoreError as error:
         upload.abort()
         service.used_tokens.restore(claims)
-        return _error(error.status, "ValidationError", error.message)
+        return error_response(_store_error(error))
     except (asyncio.CancelledError, Exception) as error:
         # A dropped connection or a broken body: nothing becomes visible.
         upload.abort()
@@ -166,7 +150,7 @@ async def handle_upload(request: web.Request) -> web.StreamResponse:
         if isinstance(error, asyncio.CancelledError):
             raise
         log.info("Upload of %s aborted: %s", claims.get("id"), error)
-        response = _error(400, "ValidationError", "Upload failed: {0}".format(error))
+        response = error_response(ValidationError("Upload failed: {0}".format(error)))
         response.force_close()
         return response
     etag = '"{0}"'.format(upload.md5.hex())
@@ -178,7 +162,7 @@ def _refuse_oversized(service: ComponentService, size: Optional[int] = None) -> 
     """The 413 answer to an upload beyond ``max_upload_bytes``; closes the connection."""
     error = LimitExceeded("max_upload_bytes", service.limits.max_upload_bytes, "The upload",
                           size, status=413)
-    response = web.json_response(error.envelope(), status=413)
+    response = error_response(error)
     response.force_close()
     return response
 
@@ -203,20 +187,21 @@ def _begin_upload(service: ComponentService, claims: Dict[str, Any], headers: An
 async def _authorise(request: web.Request, write: bool) -> Optional[web.Response]:
     """None when the credentials are valid and the user may read (or *write*)
     the data of component ``id``, else the refusal (see ``doc/local_server_users.rst``)."""
-    refusal = await _authenticate(request)
+    refusal = await credentials_refusal(request, request.query.get("username") or None,
+                                        request.query.get("apiKey") or None)
     if refusal is not None:
         return refusal
     try:
         component_id = _component_id(request)
     except StoreError:
         return None  # the handler reports the malformed id
-    allowed = await _blocking(request, may_access_component, request.app[BACKEND],
-                              request.query.get("username"), component_id, write)
+    allowed = await blocking(request, request.app[BACKEND].may_access_component,
+                             request.query.get("username"), component_id, write)
     if allowed:
         return None
-    return _error(403, "PermissionError", 'Permission denied: none of the user\'s roles allows '
-                  '{0} the data of Component "{1}".'.format(
-                      "changing" if write else "reading", component_id))
+    return error_response(PermissionError(
+        'Permission denied: none of the user\'s roles allows {0} the data of Component "{1}".'.format(
+            "changing" if write else "reading", component_id)))
 
 
 async def handle_get(request: web.Request) -> web.StreamResponse:
@@ -227,8 +212,7 @@ async def handle_get(request: web.Request) -> web.StreamResponse:
     try:
         path = _service(request).store.existing_path(_component_id(request))
     except StoreError as error:
-        return _error(error.status, "NotFoundError" if error.status == 404 else "ValidationError",
-                      error.message)
+        return error_response(_store_error(error))
     return web.FileResponse(path, chunk_size=CHUNK_SIZE, headers={
         "Content-Type": "application/octet-stream"})
 
@@ -240,9 +224,9 @@ async def handle_remove(request: web.Request) -> web.Response:
         return refusal
     try:
         component_id = _component_id(request)
-        removed = await _blocking(request, _service(request).store.remove, component_id)
+        removed = await blocking(request, _service(request).store.remove, component_id)
     except StoreError as error:
-        return _error(error.status, "ValidationError", error.message)
+        return error_response(_store_error(error))
     return web.json_response({"component_id": component_id, "removed": removed})
 
 
@@ -255,18 +239,17 @@ async def handle_thumbnail(request: web.Request) -> web.StreamResponse:
     size = None
     if text is not None and text != "":
         if not text.isdigit() or not 1 <= int(text) <= MAX_THUMBNAIL_SIZE:
-            return _error(400, "ValidationError", "size must be a whole number of pixels from 1 "
-                                                  "to {0}, not {1!r}.".format(MAX_THUMBNAIL_SIZE, text))
+            return error_response(ValidationError("size must be a whole number of pixels from 1 to {0}, "
+                                                  "not {1!r}.".format(MAX_THUMBNAIL_SIZE, text)))
         size = int(text)
     store = _service(request).store
     try:
         component_id = _component_id(request)
         path = store.existing_path(component_id)
     except StoreError as error:
-        return _error(error.status, "NotFoundError" if error.status == 404 else "ValidationError",
-                      error.message)
+        return error_response(_store_error(error))
     if size is not None:
-        scaled = await _blocking(request, _scaled_thumbnail, store, component_id, path, size)
+        scaled = await blocking(request, _scaled_thumbnail, store, component_id, path, size)
         if scaled is not None:
             return web.FileResponse(scaled, headers={"Content-Type": "image/jpeg"})
     return web.FileResponse(path, headers={"Content-Type": _image_type(path)})

@@ -1,22 +1,29 @@
 """The component services of one backend: blob store, tokens, encoder, outbox.
 
-:func:`service_for` returns the one :class:`ComponentService` of a backend,
-made on first use from the backend's data dir, so actions and HTTP handlers
-share it without any extra wiring.
+A backend makes its one :class:`ComponentService` from its data dir on first
+use (:attr:`ftrack_local.api.backend.Backend.components`), so actions and
+HTTP handlers share it without any extra wiring.
 """
+
+from __future__ import annotations
 
 import logging
 import os
 import threading
 import time
 import urllib.parse
-from typing import Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
 from ..limits import LimitExceeded, Limits
 from . import orphans, tokens
 from .media import MediaEncoder
 from .outbox import Outbox
 from .store import MAX_PARTS, BlobStore, StoreError, check_identifier, decode_md5
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+    from ..api.backend import Backend
 
 STORE_FOLDER = "components"
 OUTBOX_FOLDER = "outbox"
@@ -37,14 +44,18 @@ ORPHAN_SWEEP_INTERVAL = 3600
 
 log = logging.getLogger(__name__)
 
-_ATTRIBUTE = "_component_service"
-_LOCK = threading.Lock()
+
+def component_link(server_url: str, purpose: str, component_id: str, username: str, api_key: str) -> str:
+    """``<server>/component/<purpose>?id=…&username=…&apiKey=…``.
+    (doc/protocol.rst, "Component URLs")"""
+    return "{0}/component/{1}?{2}".format(server_url.rstrip("/"), purpose, urllib.parse.urlencode(
+        {"id": component_id, "username": username, "apiKey": api_key}))
 
 
 class ComponentService:
     """Everything the component endpoints and actions of one backend use."""
 
-    def __init__(self, backend: Any):
+    def __init__(self, backend: Backend) -> None:
         self.backend = backend
         root = os.path.join(backend.data_dir, STORE_FOLDER)
         self.store = BlobStore(root)
@@ -61,13 +72,13 @@ class ComponentService:
     @property
     def server_url(self) -> str:
         """The server's base URL, without a trailing slash."""
-        return (getattr(self.backend, "server_url", "") or "").rstrip("/")
+        return self.backend.server_url.rstrip("/")
 
     def close(self) -> None:
         """Stop background work (the running encoding finishes first)."""
         self.encoder.close()
 
-    def forget_removed(self, changes: List[Any], connection: Any, username: str,
+    def forget_removed(self, changes: List[Any], connection: sa.Connection, username: str,
                        user_id: Optional[str]) -> None:
         """Backend commit listener: drop the stored data of deleted components."""
         schema = self.backend.schema
@@ -92,10 +103,8 @@ class ComponentService:
 
     def component_url(self, purpose: str, component_id: str, username: str,
                       api_key: str) -> str:
-        """``<server>/component/<purpose>?id=…&username=…&apiKey=…``.
-        (doc/protocol.rst, "Component URLs")"""
-        return "{0}/component/{1}?{2}".format(self.server_url, purpose, urllib.parse.urlencode(
-            {"id": component_id, "username": username, "apiKey": api_key}))
+        """The URL of component *purpose* (see :func:`component_link`)."""
+        return component_link(self.server_url, purpose, component_id, username, api_key)
 
     def remove_orphans_soon(self) -> None:
         """Remove unclaimed upload data in the background, at most once an interval."""
@@ -104,7 +113,7 @@ class ComponentService:
             if self._last_orphan_sweep and now - self._last_orphan_sweep < ORPHAN_SWEEP_INTERVAL:
                 return
             self._last_orphan_sweep = now
-        username = getattr(self.backend, "api_user", None) or "admin"
+        username = self.backend.api_user or "admin"
 
         def sweep() -> None:
             try:
@@ -178,20 +187,3 @@ class ComponentService:
                                   entity_key=entity_key)
         return "{0}/widget/{1}?{2}".format(self.server_url, urllib.parse.quote(name),
                                            urllib.parse.urlencode({"token": token}))
-
-
-def existing_service(backend: Any) -> Optional[ComponentService]:
-    """The service of *backend* if one was made, else None."""
-    return getattr(backend, _ATTRIBUTE, None)
-
-
-def service_for(backend: Any) -> ComponentService:
-    """The :class:`ComponentService` of *backend* (made on first use)."""
-    service = getattr(backend, _ATTRIBUTE, None)
-    if service is None:
-        with _LOCK:
-            service = getattr(backend, _ATTRIBUTE, None)
-            if service is None:
-                service = ComponentService(backend)
-                setattr(backend, _ATTRIBUTE, service)
-    return service

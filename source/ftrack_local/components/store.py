@@ -14,6 +14,8 @@ into ``data/`` only once complete and verified; an interrupted or refused
 upload leaves no blob behind. Data is streamed in chunks, never held whole.
 """
 
+from __future__ import annotations
+
 import base64
 import binascii
 import hashlib
@@ -35,7 +37,7 @@ _IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
 class StoreError(Exception):
     """A refused storage operation; *status* is the HTTP status to answer."""
 
-    def __init__(self, message: str, status: int = 400):
+    def __init__(self, message: str, status: int = 400) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
@@ -44,7 +46,7 @@ class StoreError(Exception):
 class BlobNotFound(StoreError):
     """No data is stored under the requested component id."""
 
-    def __init__(self, message: str):
+    def __init__(self, message: str) -> None:
         super().__init__(message, status=404)
 
 
@@ -88,7 +90,7 @@ class Upload:
     """
 
     def __init__(self, store: "BlobStore", target: str, expected_size: Optional[int],
-                 expected_md5: Optional[bytes]):
+                 expected_md5: Optional[bytes]) -> None:
         self._store = store
         self._target = target
         self.expected_size = expected_size
@@ -163,7 +165,7 @@ class Upload:
 class BlobStore:
     """Component data under *root*; see the module text for the layout."""
 
-    def __init__(self, root: str):
+    def __init__(self, root: str) -> None:
         self.root = os.path.abspath(root)
         self.data_dir = os.path.join(self.root, "data")
         self.incoming_dir = os.path.join(self.root, "incoming")

@@ -11,6 +11,8 @@ spends it, once, with a marker file that every server process sharing the
 data dir sees, and forgets it once the token has expired anyway.
 """
 
+from __future__ import annotations
+
 import base64
 import binascii
 import hashlib
@@ -72,7 +74,7 @@ def _b64decode(text: str) -> bytes:
 class TokenSigner:
     """Issues and verifies tokens with one secret; *clock* gives Unix time."""
 
-    def __init__(self, secret: bytes, clock: Callable[[], float] = time.time):
+    def __init__(self, secret: bytes, clock: Callable[[], float] = time.time) -> None:
         self._secret = secret
         self._clock = clock
 
@@ -119,7 +121,7 @@ class UsedTokens:
     folder holds at most the tokens of one token lifetime.
     """
 
-    def __init__(self, folder: str, clock: Callable[[], float] = time.time):
+    def __init__(self, folder: str, clock: Callable[[], float] = time.time) -> None:
         self.folder = folder
         self._clock = clock
         self._lock = threading.Lock()

@@ -14,12 +14,15 @@ On PostgreSQL the hub also exchanges events with every other server process
 of the database (see ``doc/local_server_processes.rst``).
 """
 
+from __future__ import annotations
+
 import asyncio
 from typing import Any, Callable, Optional
 
 from aiohttp import web
 
-from ..app import BACKEND
+from ..http import BACKEND
+from .bus import EventBus, conninfo_of
 from .hub import EventHub, HubSettings
 from .socketio import SocketIOEndpoint
 from .updates import UpdatePublisher
@@ -71,8 +74,6 @@ def _shares_database(backend: Any) -> bool:
 
 def _install_bus(app: web.Application, hub: EventHub, backend: Any) -> None:
     """Relay *hub*'s events to the other processes of the database while *app* runs."""
-    from .bus import EventBus, conninfo_of
-
     bus = EventBus(hub, conninfo_of(backend.storage.engine.url))
 
     async def start(app: web.Application) -> None:
@@ -90,7 +91,7 @@ def _install_bus(app: web.Application, hub: EventHub, backend: Any) -> None:
 class _AnySubscriber:
     """*hub* as seen by a publisher that must assume some process has a subscriber."""
 
-    def __init__(self, hub: EventHub):
+    def __init__(self, hub: EventHub) -> None:
         self._hub = hub
 
     def may_deliver(self, topic: str) -> bool:

@@ -32,6 +32,8 @@ event: wakes the own listener when stopping). The topic lets a listener
 skip events no local subscriber can want without decoding them.
 """
 
+from __future__ import annotations
+
 import asyncio
 import collections
 import json
@@ -126,7 +128,7 @@ def _fits(payload: str) -> bool:
 class EventBus:
     """Relays the events of *hub* to the other processes on *conninfo*'s database."""
 
-    def __init__(self, hub: EventHub, conninfo: str, queue_limit: int = QUEUE_LIMIT):
+    def __init__(self, hub: EventHub, conninfo: str, queue_limit: int = QUEUE_LIMIT) -> None:
         self.hub = hub
         self.conninfo = conninfo
         #: This process's id in the payloads it sends.
@@ -141,6 +143,9 @@ class EventBus:
         self._sequence = 0
         self._dropped = 0
         self._last_drop_log = 0.0
+        #: The sender thread's database connection and whether it was lost.
+        self._sender: Any = None
+        self._sender_lost = False
         #: Counters for tests and diagnostics.
         self.stats = {"sent": 0, "stored": 0, "received": 0, "skipped": 0, "dropped": 0}
 
@@ -211,76 +216,92 @@ class EventBus:
 
     def _send(self) -> None:
         """The sender thread: batches of queued events, sent as notifications."""
-        connection = None
-        lost = False
         next_prune = time.monotonic()
         stopping = False
         while not stopping:
-            try:
-                item = self._outgoing.get(timeout=PRUNE_INTERVAL)
-            except queue.Empty:
-                item = None
-            batch: List[Tuple[str, str]] = []
-            while item is not None:
-                if item is _STOP:
-                    stopping = True
-                    break
-                batch.append(item)
-                if len(batch) >= BATCH_LIMIT:
-                    break
-                try:
-                    item = self._outgoing.get_nowait()
-                except queue.Empty:
-                    item = None
+            batch, stopping = self._next_batch()
             prune = time.monotonic() >= next_prune
             if prune:
                 next_prune = time.monotonic() + PRUNE_INTERVAL
-            attempt = 0
-            one_by_one = False
-            while batch or prune or stopping:
-                try:
-                    if connection is None or connection.closed:
-                        connection = self._connect()
-                        if lost:
-                            log.warning("The event sender is connected to the database again")
-                            lost = False
-                    if batch:
-                        (self._notify_each if one_by_one else self._notify)(connection, batch)
-                        batch = []
-                    if prune:
-                        connection.execute(
-                            "DELETE FROM {0} WHERE stored < now() - make_interval(secs => %s)"
-                            .format(TABLE), (KEEP_SECONDS,))
-                        prune = False
-                    if stopping:
-                        # Wake this process's listener so it sees it is stopping.
-                        connection.execute("SELECT pg_notify(%s, %s)", (
-                            CHANNEL, encode_payload(self.origin, 0, "w", "", "")))
-                    break
-                except Exception as error:  # noqa: BLE001 - the thread must go on
-                    broken = connection is None or connection.closed or connection.broken
-                    if not broken:
-                        if batch and not one_by_one:
-                            # Something in the batch is refused: send the events one
-                            # by one so that only the faulty ones are lost.
-                            one_by_one = True
-                        else:
-                            log.exception("Could not tidy the stored events")
-                            batch, prune = [], False
-                            if stopping:
-                                break
-                        continue
-                    if not lost:
-                        log.warning("The event sender lost the database (%s); reconnecting",
-                                    str(error).strip().splitlines()[0] if str(error) else error)
-                        lost = True
-                    connection = self._discard(connection)
-                    if stopping:
-                        self.stats["dropped"] += len(batch)
-                        break
-                    self._stopping.wait(RECONNECT_DELAYS[min(attempt, len(RECONNECT_DELAYS) - 1)])
-                    attempt += 1
-        self._discard(connection)
+            self._send_batch(batch, prune, stopping)
+        self._sender = self._discard(self._sender)
+
+    def _next_batch(self) -> Tuple[List[Tuple[str, str]], bool]:
+        """Queued events (waiting up to :data:`PRUNE_INTERVAL`) and whether to stop after them."""
+        try:
+            item = self._outgoing.get(timeout=PRUNE_INTERVAL)
+        except queue.Empty:
+            return [], False
+        batch: List[Tuple[str, str]] = []
+        while item is not _STOP:
+            batch.append(item)
+            if len(batch) >= BATCH_LIMIT:
+                return batch, False
+            try:
+                item = self._outgoing.get_nowait()
+            except queue.Empty:
+                return batch, False
+        return batch, True
+
+    def _send_batch(self, batch: List[Tuple[str, str]], prune: bool, stopping: bool) -> None:
+        """Send *batch*, delete old stored events (*prune*), wake the listener when *stopping*.
+
+        While the database is away this retries (or, when *stopping*, drops
+        the batch); when the database refuses the batch, its events are sent
+        one by one so that only the faulty ones are lost.
+        """
+        attempt = 0
+        one_by_one = False
+        while batch or prune or stopping:
+            try:
+                connection = self._sender_connection()
+                if batch:
+                    (self._notify_each if one_by_one else self._notify)(connection, batch)
+                    batch = []
+                if prune:
+                    connection.execute(
+                        "DELETE FROM {0} WHERE stored < now() - make_interval(secs => %s)"
+                        .format(TABLE), (KEEP_SECONDS,))
+                    prune = False
+                if stopping:
+                    # Wake this process's listener so it sees it is stopping.
+                    connection.execute("SELECT pg_notify(%s, %s)", (
+                        CHANNEL, encode_payload(self.origin, 0, "w", "", "")))
+                return
+            except Exception as error:  # noqa: BLE001 - the thread must go on
+                connection = self._sender
+                if not (connection is None or connection.closed or connection.broken):
+                    if batch and not one_by_one:
+                        one_by_one = True
+                    else:
+                        log.exception("Could not tidy the stored events")
+                        batch, prune = [], False
+                        if stopping:
+                            return
+                    continue
+                self._lose_sender(error)
+                if stopping:
+                    self.stats["dropped"] += len(batch)
+                    return
+                self._stopping.wait(RECONNECT_DELAYS[min(attempt, len(RECONNECT_DELAYS) - 1)])
+                attempt += 1
+
+    def _sender_connection(self) -> Any:
+        """The sender thread's database connection, opened again when it was lost."""
+        if self._sender is None or self._sender.closed:
+            self._sender = self._connect()
+            if self._sender_lost:
+                log.warning("The event sender is connected to the database again")
+                self._sender_lost = False
+        return self._sender
+
+    def _lose_sender(self, error: Exception) -> None:
+        """Close the sender's broken connection, logging the loss once."""
+        if not self._sender_lost:
+            log.warning("The event sender lost the database (%s); reconnecting",
+                        str(error).strip().splitlines()[0] if str(error) else error)
+            self._sender_lost = True
+        self._sender = self._discard(self._sender)
 
     def _notify(self, connection: Any, batch: List[Tuple[str, str]]) -> None:
         """Send *batch* in one transaction: notifications in order, large packets stored."""

@@ -26,6 +26,8 @@ it with a candidate mapping returns whether it matches. Bad text raises
 :class:`ExpressionError`, a :class:`ValueError`.
 """
 
+from __future__ import annotations
+
 import operator
 import re
 from functools import lru_cache
@@ -51,7 +53,7 @@ class Condition:
 
     __slots__ = ("path", "op", "value")
 
-    def __init__(self, key: str, op: str, value: str):
+    def __init__(self, key: str, op: str, value: str) -> None:
         self.path = tuple(key.split("."))
         self.op = op
         self.value = value
@@ -64,7 +66,7 @@ class All:
     """Matches when every one of *items* matches."""
     __slots__ = ("items",)
 
-    def __init__(self, items: List[Any]):
+    def __init__(self, items: List[Any]) -> None:
         self.items = tuple(items)
 
 
@@ -72,7 +74,7 @@ class AnyOf:
     """Matches when at least one of *items* matches."""
     __slots__ = ("items",)
 
-    def __init__(self, items: List[Any]):
+    def __init__(self, items: List[Any]) -> None:
         self.items = tuple(items)
 
 
@@ -80,7 +82,7 @@ class Not:
     """Matches when *item* does not."""
     __slots__ = ("item",)
 
-    def __init__(self, item: Any):
+    def __init__(self, item: Any) -> None:
         self.item = item
 
 
@@ -123,7 +125,7 @@ class Expression:
 
     __slots__ = ("text", "tree", "match", "topics")
 
-    def __init__(self, text: str, tree: Any):
+    def __init__(self, text: str, tree: Any) -> None:
         self.text = text
         self.tree = tree
         self.match: Matcher = _compile(tree)

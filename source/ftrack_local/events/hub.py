@@ -28,6 +28,8 @@ the entities of projects it may read, and site-wide ones; when nothing is
 left it receives nothing (see ``doc/local_server_users.rst``).
 """
 
+from __future__ import annotations
+
 import asyncio
 import datetime
 import logging
@@ -80,7 +82,7 @@ class Subscriber:
 
     __slots__ = ("id", "metadata", "subscription", "connection")
 
-    def __init__(self, metadata: Dict[str, Any], subscription: Expression, connection: "Connection"):
+    def __init__(self, metadata: Dict[str, Any], subscription: Expression, connection: "Connection") -> None:
         self.id = str(metadata["id"])
         self.metadata = metadata
         self.subscription = subscription
@@ -93,7 +95,7 @@ class Subscriber:
 class Connection:
     """A client connection as the hub sees it; transports implement :meth:`send`."""
 
-    def __init__(self, session_id: str, user: Optional[Dict[str, Any]] = None):
+    def __init__(self, session_id: str, user: Optional[Dict[str, Any]] = None) -> None:
         self.session_id = session_id
         #: ``{"id", "username"}`` of the authenticated user.
         self.user = dict(user or {})
@@ -120,7 +122,7 @@ class EventHub:
     """Routes events between connections; see the module documentation."""
 
     def __init__(self, settings: Optional[HubSettings] = None,
-                 encode: Callable[[Dict[str, Any]], str] = packets.event_frame):
+                 encode: Callable[[Dict[str, Any]], str] = packets.event_frame) -> None:
         self.settings = settings or HubSettings()
         #: The hub's own id (``source.id`` of server events).
         self.id = uuid.uuid4().hex
@@ -233,14 +235,7 @@ class EventHub:
         if not isinstance(topic, str) or not topic:
             return failure("The event has no topic.")
         if topic == SUBSCRIBE or topic == UNSUBSCRIBE:
-            if sender is None:
-                return failure("Subscriptions need a connection.")
-            data = event.get("data")
-            if not isinstance(data, dict):
-                return failure("The event data must be an object.")
-            if topic == SUBSCRIBE:
-                return self.subscribe(sender, data.get("subscriber"), data.get("subscription"))
-            return self.unsubscribe(sender, data.get("subscriber"))
+            return self._change_subscription(topic, event.get("data"), sender)
 
         if sender is not None and stamp_user(event, sender.user):
             frame = None
@@ -252,38 +247,7 @@ class EventHub:
             except ValueError as error:
                 return failure("Invalid target: {0}".format(error))
 
-        delivered = set()
-        #: readable project ids -> the frame narrowed to them ("" for none)
-        narrowed: Dict[FrozenSet[str], str] = {}
-        by_topic = self._by_topic.get(topic)
-        for group in ((by_topic, self._general) if by_topic else (self._general,)):
-            for subscriber in group:
-                connection = subscriber.connection
-                if connection in delivered:
-                    continue
-                if not subscriber.subscription.match(event):
-                    continue
-                if target_expression is not None and not target_expression.match(subscriber.metadata):
-                    continue
-                delivered.add(connection)
-                readable = connection.readable_projects
-                if readable is not None and topic == UPDATE:
-                    packet = narrowed.get(readable)
-                    if packet is None:
-                        visible = visible_update(event, readable)
-                        packet = narrowed[readable] = (
-                            "" if visible is None else self._encode(visible))
-                    if not packet:
-                        continue
-                elif frame is None:
-                    packet = frame = self._encode(event)
-                else:
-                    packet = frame
-                try:
-                    connection.send(packet)
-                except Exception as error:  # noqa: BLE001 - keep routing to the others
-                    log.warning("Could not queue event %s for event hub client %s: %s: %s",
-                                event.get("id"), connection.label, type(error).__name__, error)
+        frame = self._deliver(event, topic, target_expression, frame)
         if relay and self.relay is not None:
             try:
                 self.relay(event, frame if frame is not None else self._encode(event))
@@ -291,6 +255,54 @@ class EventHub:
                 log.exception("Could not relay event %s to the other server processes",
                               event.get("id"))
         return SUCCESS
+
+    def _change_subscription(self, topic: str, data: Any, sender: Optional[Connection]) -> Dict[str, Any]:
+        """Handle an ``ftrack.meta.subscribe`` or ``ftrack.meta.unsubscribe`` event."""
+        if sender is None:
+            return failure("Subscriptions need a connection.")
+        if not isinstance(data, dict):
+            return failure("The event data must be an object.")
+        if topic == SUBSCRIBE:
+            return self.subscribe(sender, data.get("subscriber"), data.get("subscription"))
+        return self.unsubscribe(sender, data.get("subscriber"))
+
+    def _deliver(self, event: Dict[str, Any], topic: str, target: Optional[Expression],
+                 frame: Optional[str]) -> Optional[str]:
+        """Send *event* once to every connection with a matching subscriber.
+
+        Returns *frame*, or the frame encoded on the way (None when no
+        receiver needed the whole event).
+        """
+        delivered = set()
+        #: readable project ids -> the frame narrowed to them ("" for none)
+        narrowed: Dict[FrozenSet[str], str] = {}
+        by_topic = self._by_topic.get(topic)
+        for group in ((by_topic, self._general) if by_topic else (self._general,)):
+            for subscriber in group:
+                connection = subscriber.connection
+                if connection in delivered or not subscriber.subscription.match(event):
+                    continue
+                if target is not None and not target.match(subscriber.metadata):
+                    continue
+                delivered.add(connection)
+                readable = connection.readable_projects
+                if readable is not None and topic == UPDATE:
+                    packet = narrowed.get(readable)
+                    if packet is None:
+                        visible = visible_update(event, readable)
+                        packet = narrowed[readable] = "" if visible is None else self._encode(visible)
+                    if not packet:
+                        continue
+                else:
+                    if frame is None:
+                        frame = self._encode(event)
+                    packet = frame
+                try:
+                    connection.send(packet)
+                except Exception as error:  # noqa: BLE001 - keep routing to the others
+                    log.warning("Could not queue event %s for event hub client %s: %s: %s",
+                                event.get("id"), connection.label, type(error).__name__, error)
+        return frame
 
     def deliver_relayed(self, event: Dict[str, Any], frame: Optional[str] = None) -> None:
         """Route an event another server process published (never relayed again)."""

@@ -5,6 +5,8 @@ A frame is ``<type>:<message id>:<endpoint>:<data>``; the message id is empty,
 types 0–7: disconnect, connect, heartbeat, event, ack and error.
 """
 
+from __future__ import annotations
+
 import json
 from typing import Any, Dict, NamedTuple, Optional, Tuple
 

@@ -12,6 +12,8 @@ it is letters and digits only like any Socket.IO session id; the nonce
 names the connection in the server's log.
 """
 
+from __future__ import annotations
+
 import binascii
 import hashlib
 import hmac
@@ -20,6 +22,8 @@ import os
 import secrets
 import time
 from typing import Any, Callable, Dict, Optional, Tuple
+
+from ..components.tokens import load_secret
 
 #: The file in the data directory holding the signing secret.
 SECRET_FILE = "event_hub_secret"
@@ -34,7 +38,7 @@ SEPARATOR = "z"
 class SessionIds:
     """Issues signed session ids and redeems each once in this process."""
 
-    def __init__(self, secret: bytes, clock: Callable[[], float] = time.time):
+    def __init__(self, secret: bytes, clock: Callable[[], float] = time.time) -> None:
         self._secret = secret
         self._clock = clock
         #: nonce -> issue time of the ids redeemed here and not yet expired.
@@ -45,9 +49,6 @@ class SessionIds:
         """Ids signed with the secret of *data_dir* (a random one without it)."""
         if not data_dir:
             return cls(secrets.token_bytes(32))
-        # Imported here: the token module belongs to the component service.
-        from ..components.tokens import load_secret
-
         return cls(load_secret(os.path.join(data_dir, SECRET_FILE)))
 
     def _sign(self, signed: str) -> str:

@@ -29,18 +29,21 @@ protocol allows. Only origins in ``HubSettings.allowed_origins`` get CORS
 headers on the handshake (see ``doc/local_server_event_hub.rst``).
 """
 
+from __future__ import annotations
+
 import asyncio
 import ctypes
 import json
 import logging
 import struct
-import sys
 from typing import Any, Awaitable, Callable, Dict, FrozenSet, List, Optional, Tuple
 
 from aiohttp import WSCloseCode, WSMsgType, web
 from aiohttp.http_websocket import WebSocketError
 
-from ..app import BACKEND, EXECUTOR, check_credentials
+from ..api.permissions import readable_projects
+from ..glibc import glibc_function
+from ..http import BACKEND, EXECUTOR, Answer, check_credentials, credentials
 from . import packets
 from .sessions import SessionIds
 from .hub import EventHub, Connection, HubSettings, failure, normalise
@@ -77,7 +80,7 @@ class SocketConnection(Connection):
 
     def __init__(self, session_id: str, user: Dict[str, Any], ws: web.WebSocketResponse,
                  transport: Optional[asyncio.BaseTransport], settings: HubSettings,
-                 on_drop: Optional[Callable[[int], None]] = None):
+                 on_drop: Optional[Callable[[int], None]] = None) -> None:
         super().__init__(session_id, user)
         self.ws = ws
         self.transport = transport
@@ -227,7 +230,7 @@ class SocketConnection(Connection):
 class SocketIOEndpoint:
     """The handshake and WebSocket handlers serving one :class:`EventHub`."""
 
-    def __init__(self, hub: EventHub):
+    def __init__(self, hub: EventHub) -> None:
         self.hub = hub
         #: Signs the session ids handshakes give (set when the app starts).
         self._sessions: Optional[SessionIds] = None
@@ -264,7 +267,7 @@ class SocketIOEndpoint:
 
     async def handshake(self, request: web.Request) -> web.Response:
         """Answer a Socket.IO handshake with a new session id."""
-        user, key = _credentials(request)
+        user, key = credentials(request)
         loop = asyncio.get_running_loop()
         backend = request.app[BACKEND]
         refusal, user_id = await loop.run_in_executor(
@@ -448,17 +451,8 @@ def text_frame(text: str) -> bytes:
     return _HEADER_LONG(0x81, 127, size) + payload
 
 
-def _credentials(request: web.Request) -> Tuple[Optional[str], Optional[str]]:
-    user = request.headers.get("ftrack-user")
-    key = request.headers.get("ftrack-api-key")
-    if not user and not key:
-        user = request.query.get("api_user")
-        key = request.query.get("api_key")
-    return user or None, key or None
-
-
 def _authenticate(backend: Any, user: Optional[str], key: Optional[str]
-                  ) -> Tuple[Optional[Tuple[int, bytes]], Optional[str]]:
+                  ) -> Tuple[Optional[Answer], Optional[str]]:
     refusal = check_credentials(backend, user, key)
     if refusal is not None:
         return refusal, None
@@ -475,8 +469,6 @@ def _readable_projects(backend: Any, user_id: Optional[str]) -> Optional[FrozenS
     if getattr(backend, "storage", None) is None:
         return None  # a backend without security roles
     try:
-        from ..api.permissions import readable_projects
-
         return readable_projects(backend, user_id)
     except Exception as error:  # noqa: BLE001 - fail closed, keep the connection
         log.warning("Could not read the projects user %s may see: %s", user_id, error)
@@ -502,17 +494,5 @@ def _nothing() -> int:
     return 0
 
 
-def _find_malloc_trim() -> Optional[Callable[[int], int]]:
-    """glibc's ``malloc_trim`` (hands free heap memory back to the system), if present."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        trim = ctypes.CDLL(None).malloc_trim
-    except (OSError, AttributeError):  # not glibc
-        return None
-    trim.argtypes = [ctypes.c_size_t]
-    trim.restype = ctypes.c_int
-    return trim
-
-
-_TRIM = _find_malloc_trim()
+#: glibc's ``malloc_trim`` (hands free heap memory back to the system), if present.
+_TRIM = glibc_function("malloc_trim", [ctypes.c_size_t], ctypes.c_int)

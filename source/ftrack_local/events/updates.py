@@ -15,7 +15,7 @@ Each ``<entity>``:
   key values); ``entity_type`` — the schema id (``Task``, ``Project`` …);
   ``entityType`` — the legacy lower-case name: ``task`` for every typed
   context, ``show`` for projects, ``assetversion`` … (see
-  :data:`ftrack_local.families.LEGACY_NAMES`), else the lower-cased type name;
+  :func:`ftrack_local.families.legacy_name`), else the lower-cased type name;
 * ``action`` — ``add``, ``update`` or ``remove`` (cascaded removals are
   reported too);
 * ``keys`` and ``changes`` — the changed storage attributes (``status_id``,
@@ -51,6 +51,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 import sqlalchemy as sa
 
 from .. import families
+from ..families import legacy_name
 from ..storage import TYPE, Storage, chunks
 from .hub import EventHub
 
@@ -136,17 +137,6 @@ def split(data: Dict[str, Any], size: Optional[int] = None) -> List[Dict[str, An
                     parents[item["entityId"]] = None
         parts.append({"entities": part, "parents": list(parents), "user": data["user"]})
     return parts
-
-
-def legacy_name(type_name: str) -> str:
-    """The legacy lower-case name of an entity type."""
-    name: Optional[str] = type_name
-    while name is not None:
-        legacy = families.LEGACY_NAMES.get(name)
-        if legacy is not None:
-            return legacy
-        name = families.BASES.get(name)
-    return type_name.lower()
 
 
 _PLAIN = frozenset((str, int, bool, type(None)))

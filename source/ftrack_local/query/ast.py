@@ -7,6 +7,8 @@ written as in the query, without spaces: ``parent[Shot].name`` ->
 ``("parent[Shot]", "name")``; :func:`split_step` separates the two.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
 from typing import Optional, Tuple, Union
 

@@ -92,6 +92,8 @@ ordering and sub-query projections, and sub-query projections and ordering
 through anything but references and ``latest_version``.
 """
 
+from __future__ import annotations
+
 import operator
 import re
 from typing import Callable, List, Optional, Sequence, Tuple
@@ -187,7 +189,7 @@ def compile_criteria(storage: Storage, entity_type: EntityType, table: sa.FromCl
 class _Compiler:
     """Compiles the criteria, sub-queries and ordering of one statement."""
 
-    def __init__(self, storage: Storage):
+    def __init__(self, storage: Storage) -> None:
         self.storage = storage
         self.schema = storage.schema
         self._level = 0.0  # the current nesting (see MAX_NESTING)
@@ -785,7 +787,7 @@ def _date_text(text: str) -> Optional[str]:
 class _JsonValue:
     """Portable views of a JSON column holding a scalar value."""
 
-    def __init__(self, column: sa.ColumnElement):
+    def __init__(self, column: sa.ColumnElement) -> None:
         self.column = column
         self.text = _JsonText(column)
         self.number = _JsonNumber(column)

@@ -16,6 +16,8 @@ Both layers accept the same language with the same result; the unit tests
 compare them (``_build_grammar(fast=False)`` builds the reference).
 """
 
+from __future__ import annotations
+
 import re
 import threading
 from collections import OrderedDict
@@ -449,7 +451,7 @@ class _ParseCache:
     expressions are never kept, so no request can make it grow large.
     """
 
-    def __init__(self, max_expression: int, max_text: int):
+    def __init__(self, max_expression: int, max_text: int) -> None:
         self.max_expression = max_expression
         self.max_text = max_text
         self._entries: "OrderedDict[str, ast.Query]" = OrderedDict()
