@@ -1,9 +1,11 @@
 """Python client for the ftrack data API."""
 
+from __future__ import annotations
+
 from ._version import __version__  # noqa: F401 - the package version
 
 
-def mixin(instance, mixin_class, name=None):
+def mixin(instance: object, mixin_class: type, name: str | None = None) -> None:
     """Mixin *mixin_class* to *instance*.
 
     *name* can be used to specify new class name. If not specified then one

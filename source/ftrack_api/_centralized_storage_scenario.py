@@ -6,10 +6,13 @@ of the current platform, the standard structure and priority 1. A form
 registered on request (:func:`register_configuration`) sets the scenario up.
 """
 
+from __future__ import annotations
+
 import json
 import logging
 import os
 import sys
+from typing import TYPE_CHECKING, Any, Mapping, Optional
 
 import ftrack_api.accessor.disk
 import ftrack_api.event.base
@@ -17,13 +20,22 @@ import ftrack_api.exception
 import ftrack_api.structure.standard
 from ftrack_api.logging import LazyLogMessage as L
 
+if TYPE_CHECKING:
+    from ftrack_api.entity.base import Entity
+    from ftrack_api.session import Session
+
+#: A form reply: the widgets of the next step and the state of the form.
+Reply = dict[str, Any]
+#: One widget of a form step.
+Widget = dict[str, Any]
+
 scenario_name = "ftrack.centralized-storage"
 
 _ACTIVATE_TOPIC = "ftrack.storage-scenario.activate"
 _VERIFY_STARTUP_TOPIC = "ftrack.connect.verify-startup"
 
 
-def _platform_key():
+def _platform_key() -> str:
     """Key of the current platform in the scenario's mount points."""
     if sys.platform.startswith("win"):
         return "windows"
@@ -35,11 +47,12 @@ def _platform_key():
 class ActivateCentralizedStorageScenario(object):
     """Configure the centralized storage location of a session."""
 
-    def __init__(self):
+    def __init__(self) -> None:
+        """Initialise; the session is set by :meth:`register`."""
         self.logger = logging.getLogger(__name__ + "." + self.__class__.__name__)
         self.session = None
 
-    def activate(self, event):
+    def activate(self, event: Mapping[str, Any]) -> Entity:
         """Configure the location described by *event*'s storage scenario.
 
         Raise :class:`~ftrack_api.exception.LocationError` when the scenario
@@ -71,7 +84,7 @@ class ActivateCentralizedStorageScenario(object):
                             location_name, prefix))
         return location
 
-    def verify_startup(self, event):
+    def verify_startup(self, event: Mapping[str, Any]) -> Optional[str]:
         """Return a warning when this computer cannot use the scenario's storage, else None."""
         data = event["data"]["storage_scenario"].get("data") or {}
         try:
@@ -85,7 +98,7 @@ class ActivateCentralizedStorageScenario(object):
                     "computer.".format(prefix))
         return None
 
-    def register(self, session):
+    def register(self, session: Session) -> None:
         """Listen to the scenario's activation and start-up checks in *session*."""
         self.session = session
         for topic, callback in ((_ACTIVATE_TOPIC, self.activate),
@@ -95,7 +108,7 @@ class ActivateCentralizedStorageScenario(object):
                 callback)
 
 
-def register(session):
+def register(session: Session) -> None:
     """Register the scenario's activation with *session*."""
     ActivateCentralizedStorageScenario().register(session)
 
@@ -107,15 +120,15 @@ _NEW_LOCATION = "create_new_location"
 _PLATFORMS = (("linux", "Linux"), ("osx", "macOS"), ("windows", "Windows"))
 
 
-def _label(text):
+def _label(text: str) -> Widget:
     return {"type": "label", "value": text}
 
 
-def _hidden(name, value):
+def _hidden(name: str, value: Any) -> Widget:
     return {"type": "hidden", "name": name, "value": value}
 
 
-def _text(name, label, value=""):
+def _text(name: str, label: str, value: Optional[str] = "") -> Widget:
     return {"type": "text", "name": name, "label": label, "value": value or ""}
 
 
@@ -129,11 +142,12 @@ class ConfigureCentralizedStorageScenario(object):
     the ``storage_scenario`` setting are saved.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
+        """Initialise; the session is set by :meth:`register`."""
         self.logger = logging.getLogger(__name__ + "." + self.__class__.__name__)
         self.session = None
 
-    def register(self, session):
+    def register(self, session: Session) -> None:
         """Answer discovery and configuration events of *session*'s user."""
         self.session = session
         user = 'source.user.username="{0}"'.format(session.api_user)
@@ -143,7 +157,7 @@ class ConfigureCentralizedStorageScenario(object):
             'topic={0} and data.scenario_id="{1}" and {2}'.format(
                 _CONFIGURE_TOPIC, scenario_name, user), self.configure)
 
-    def discover(self, event):
+    def discover(self, event: Mapping[str, Any]) -> dict[str, str]:
         """Describe the scenario to a configuration interface."""
         return {
             "id": scenario_name,
@@ -152,7 +166,7 @@ class ConfigureCentralizedStorageScenario(object):
                            "the studio mounts, in a location of your choice.",
         }
 
-    def configure(self, event):
+    def configure(self, event: Mapping[str, Any]) -> Reply:
         """Return the next step of the form for the values given so far."""
         values = dict(event["data"].get("values") or {})
         location_id = values.get("location_id")
@@ -170,13 +184,13 @@ class ConfigureCentralizedStorageScenario(object):
         return self._save(values, mount_points)
 
     # Steps -------------------------------------------------------------------
-    def _reply(self, items, state="configuring"):
+    def _reply(self, items: list[Widget], state: str = "configuring") -> Reply:
         return {"items": items, "state": state}
 
-    def _carried(self, values, *names):
+    def _carried(self, values: Mapping[str, Any], *names: str) -> list[Widget]:
         return [_hidden(name, values.get(name, "")) for name in names]
 
-    def _choose_location(self):
+    def _choose_location(self) -> Reply:
         choices = [{"label": "Create a new location", "value": _NEW_LOCATION}]
         for location in self.session.query("select id, name, label from Location").all():
             if not location["name"].startswith("ftrack."):
@@ -188,7 +202,7 @@ class ConfigureCentralizedStorageScenario(object):
              "data": choices, "value": _NEW_LOCATION},
         ])
 
-    def _new_location_problems(self, values):
+    def _new_location_problems(self, values: Mapping[str, Any]) -> list[str]:
         problems = []
         for name in ("name", "label", "description"):
             if not (values.get(name) or "").strip():
@@ -201,7 +215,7 @@ class ConfigureCentralizedStorageScenario(object):
             problems.append('A location named "{0}" already exists.'.format(name))
         return problems
 
-    def _describe_location(self, values, problems):
+    def _describe_location(self, values: Mapping[str, Any], problems: list[str]) -> Reply:
         items = [_label(problem) for problem in problems]
         items.extend([
             _text("name", "Name (unique, e.g. studio.central-storage)", values.get("name")),
@@ -211,13 +225,13 @@ class ConfigureCentralizedStorageScenario(object):
         ])
         return self._reply(items)
 
-    def _ask_mount_points(self, values):
+    def _ask_mount_points(self, values: Mapping[str, Any]) -> Reply:
         items = [_label("Where is the storage mounted on each operating system?")]
         items.extend(_text(key, title, values.get(key)) for key, title in _PLATFORMS)
         items.extend(self._carried(values, "location_id", "name", "label", "description"))
         return self._reply(items)
 
-    def _confirm(self, values, mount_points):
+    def _confirm(self, values: Mapping[str, Any], mount_points: Mapping[str, str]) -> Reply:
         if values["location_id"] == _NEW_LOCATION:
             summary = 'a new location "{0}"'.format(values["name"].strip())
         else:
@@ -230,7 +244,7 @@ class ConfigureCentralizedStorageScenario(object):
         items.extend(_hidden(key, mount_points[key]) for key, _ in _PLATFORMS)
         return self._reply(items, state="confirm")
 
-    def _save(self, values, mount_points):
+    def _save(self, values: Mapping[str, Any], mount_points: Mapping[str, str]) -> Reply:
         session = self.session
         if values["location_id"] == _NEW_LOCATION:
             location = session.create("Location", {
@@ -260,6 +274,6 @@ class ConfigureCentralizedStorageScenario(object):
             '"{0}".'.format(location["name"]))], state="done")
 
 
-def register_configuration(session):
+def register_configuration(session: Session) -> None:
     """Register the scenario's configuration form with *session*."""
     ConfigureCentralizedStorageScenario().register(session)

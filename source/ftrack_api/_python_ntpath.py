@@ -5,7 +5,10 @@ standard library's :mod:`ntpath`, plus the two functions Python 2 had and
 Python 3 dropped.
 """
 
+from __future__ import annotations
+
 import os
+from typing import Any, Callable
 
 from ntpath import *  # noqa: F401,F403
 from ntpath import __all__ as _NTPATH_NAMES
@@ -14,7 +17,7 @@ from ntpath import splitdrive
 __all__ = list(_NTPATH_NAMES) + ["splitunc", "walk"]
 
 
-def splitunc(path):
+def splitunc(path: str) -> tuple[str, str]:
     """Split *path* into ``(unc, rest)``: ``unc`` is ``\\\\host\\share`` or ''."""
     drive, rest = splitdrive(path)
     if len(drive) > 2 and drive[:2] in ("\\\\", "//"):
@@ -22,7 +25,7 @@ def splitunc(path):
     return "", path
 
 
-def walk(top, func, arg):
+def walk(top: str, func: Callable[[Any, str, list[str]], Any], arg: Any) -> None:
     """Call ``func(arg, folder, names)`` for *top* and each folder below it."""
     try:
         names = os.listdir(top)

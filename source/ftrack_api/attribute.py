@@ -3,15 +3,20 @@
 An attribute object describes one named value of an entity type (scalar,
 reference to another entity or collection of entities). Attribute objects
 are shared by every instance of a type and keep no per entity state: the
-values live on the entity itself, in two plain dictionaries, one for local
-(not yet persisted) values and one for the last known remote values. A value
-missing from a dictionary is :data:`ftrack_api.symbol.NOT_SET`.
+values live in the entity's :class:`~ftrack_api.inspection.EntityState`, in
+two plain dictionaries, one for local (not yet persisted) values and one for
+the last known remote values. A value missing from a dictionary is
+:data:`ftrack_api.symbol.NOT_SET`.
 """
+
+from __future__ import annotations
 
 import collections.abc
 import functools
 import logging
+from typing import Any, Callable, Iterable, List, Optional
 
+import ftrack_api._recording
 import ftrack_api.collection
 import ftrack_api.exception
 import ftrack_api.inspection
@@ -20,10 +25,12 @@ import ftrack_api.symbol
 
 NOT_SET = ftrack_api.symbol.NOT_SET
 
+_state_of = ftrack_api.inspection.entity_state
+
 logger = logging.getLogger(__name__)
 
 
-def merge_references(function):
+def merge_references(function: Callable) -> Callable:
     """Decorator to handle merging of references / collections.
 
     Wrap a method accepting ``(attribute, entity, value)`` so that entities
@@ -43,11 +50,7 @@ def merge_references(function):
 
 def _merge_value(session, value):
     """Return *value* with its entities merged into *session*."""
-    from ftrack_api.entity.base import Entity
-
-    if isinstance(value, Entity):
-        if value.session is session and session._is_attached(value):
-            return value
+    if ftrack_api.inspection.is_entity(value):
         return session.merge(value)
 
     if isinstance(value, list):
@@ -70,9 +73,9 @@ class _AttributeStorage(collections.abc.MutableMapping):
 
     def _store(self, key):
         if key == "local":
-            return self._entity._local
+            return _state_of(self._entity).local
         if key == "remote":
-            return self._entity._remote
+            return _state_of(self._entity).remote
         raise KeyError(key)
 
     def __getitem__(self, key):
@@ -98,18 +101,20 @@ class _AttributeStorage(collections.abc.MutableMapping):
 class Attributes(object):
     """Collection of properties accessible by name."""
 
-    def __init__(self, attributes=None):
+    def __init__(self, attributes: Optional[Iterable[Attribute]] = None) -> None:
         """Initialise with optional *attributes* (iterable)."""
         super(Attributes, self).__init__()
         self._data = {}
+        #: Mapping of name to attribute (the live one: do not change it).
+        self.by_name = self._data
         #: Names of attributes whose values are collections (kept up to date
         #: for fast checks by entities).
-        self._collection_names = set()
+        self.collection_names = set()
         if attributes is not None:
             for attribute in attributes:
                 self.add(attribute)
 
-    def add(self, attribute):
+    def add(self, attribute: Attribute) -> None:
         """Add *attribute*.
 
         Raise :exc:`ftrack_api.exception.NotUniqueError` if an attribute with
@@ -124,18 +129,18 @@ class Attributes(object):
             )
         self._data[name] = attribute
         if isinstance(attribute, AbstractCollectionAttribute):
-            self._collection_names.add(name)
+            self.collection_names.add(name)
 
-    def remove(self, attribute):
+    def remove(self, attribute: Attribute) -> None:
         """Remove *attribute*."""
         del self._data[attribute.name]
-        self._collection_names.discard(attribute.name)
+        self.collection_names.discard(attribute.name)
 
-    def get(self, name):
+    def get(self, name: str) -> Optional[Attribute]:
         """Return attribute with *name*, or None if not found."""
         return self._data.get(name)
 
-    def keys(self):
+    def keys(self) -> List[str]:
         """Return list of attribute names."""
         return list(self._data.keys())
 
@@ -187,36 +192,36 @@ class Attribute(object):
         )
 
     @property
-    def name(self):
+    def name(self) -> str:
         """Return name."""
         return self._name
 
     @property
-    def mutable(self):
+    def mutable(self) -> bool:
         """Return whether attribute is mutable."""
         return self._mutable
 
     @property
-    def computed(self):
+    def computed(self) -> bool:
         """Return whether attribute is computed."""
         return self._computed
 
-    def get_entity_storage(self, entity):
+    def get_entity_storage(self, entity: Any) -> collections.abc.MutableMapping:
         """Return attribute storage on *entity* (a ``local``/``remote`` view)."""
         return _AttributeStorage(entity, self._name)
 
-    def get_local_value(self, entity):
+    def get_local_value(self, entity: Any) -> Any:
         """Return locally set value for *entity*."""
-        return entity._local.get(self._name, NOT_SET)
+        return _state_of(entity).local.get(self._name, NOT_SET)
 
-    def get_remote_value(self, entity):
+    def get_remote_value(self, entity: Any) -> Any:
         """Return remote value for *entity*.
 
         .. note::
 
             Only return locally stored remote value, do not fetch from remote.
         """
-        return entity._remote.get(self._name, NOT_SET)
+        return _state_of(entity).remote.get(self._name, NOT_SET)
 
     def _can_populate(self, entity):
         """Return whether a missing value of *entity* may be fetched."""
@@ -224,11 +229,11 @@ class Attribute(object):
         return (
             session is not None
             and session.auto_populate
-            and not entity._created
+            and not _state_of(entity).created
             and not session.closed
         )
 
-    def get_value(self, entity):
+    def get_value(self, entity: Any) -> Any:
         """Return current value for *entity*.
 
         If a value was set locally then return it, otherwise return last known
@@ -236,56 +241,69 @@ class Attribute(object):
         via the session and block until available.
         """
         name = self._name
-        local = entity._local
-        if name in local:
-            return local[name]
-        remote = entity._remote
-        if name in remote:
-            return remote[name]
-        if self._can_populate(entity):
+        state = _state_of(entity)
+        value = state.local.get(name, NOT_SET)
+        if value is NOT_SET:
+            value = state.remote.get(name, NOT_SET)
+        if value is NOT_SET and self._can_populate(entity):
             self.populate_remote_value(entity)
-            return entity._remote.get(name, NOT_SET)
-        return NOT_SET
+            value = state.remote.get(name, NOT_SET)
+        return value
 
     def _check_mutable(self, entity, value):
         """Raise if *value* may not be set on *entity* (immutable attribute)."""
         if self._mutable or value is NOT_SET:
             return
-        name = self._name
-        if name in entity._local or name in entity._remote:
+        if self.is_set(entity):
             raise ftrack_api.exception.ImmutableAttributeError(attribute=self)
 
-    def set_local_value(self, entity, value):
+    #: Whether values are stored as they are given (collections are not).
+    _stored_as_given = True
+
+    def _adapt(self, entity, value):
+        """Return *value* in the form stored as local value of *entity*."""
+        return value
+
+    def _as_remote(self, entity, value):
+        """Return *value* (not NOT_SET) in the form stored as remote value of *entity*."""
+        return value
+
+    def set_local_value(self, entity: Any, value: Any) -> None:
         """Set local *value* for *entity*, recording the change."""
         self._check_mutable(entity, value)
+        as_given = self._stored_as_given
+        if not as_given:
+            value = self._adapt(entity, value)
         name = self._name
-        local = entity._local
+        state = _state_of(entity)
+        local = state.local
         old_value = local.get(name, NOT_SET)
         if old_value is NOT_SET:
-            old_value = entity._remote.get(name, NOT_SET)
+            old_value = state.remote.get(name, NOT_SET) if as_given else self.get_remote_value(entity)
         if value is NOT_SET:
             local.pop(name, None)
         else:
             local[name] = value
-        entity._record_update(name, old_value, value)
+        ftrack_api._recording.record_update(entity, name, old_value, value)
 
-    def set_remote_value(self, entity, value):
+    def set_remote_value(self, entity: Any, value: Any) -> None:
         """Set remote *value* for *entity*.
 
         .. note::
 
             Only set locally stored remote value, do not persist to remote.
         """
+        remote = _state_of(entity).remote
         if value is NOT_SET:
-            entity._remote.pop(self._name, None)
+            remote.pop(self._name, None)
         else:
-            entity._remote[self._name] = value
+            remote[self._name] = self._as_remote(entity, value)
 
-    def populate_remote_value(self, entity):
+    def populate_remote_value(self, entity: Any) -> None:
         """Populate remote value for *entity* (one query for this attribute)."""
         entity.session.populate([entity], self._name)
 
-    def is_modified(self, entity):
+    def is_modified(self, entity: Any) -> bool:
         """Return whether local value set and differs from remote.
 
         .. note::
@@ -299,9 +317,10 @@ class Attribute(object):
             and local_value != self.get_remote_value(entity)
         )
 
-    def is_set(self, entity):
+    def is_set(self, entity: Any) -> bool:
         """Return whether a value is set for *entity*."""
-        return self._name in entity._local or self._name in entity._remote
+        state = _state_of(entity)
+        return self._name in state.local or self._name in state.remote
 
 
 class ScalarAttribute(Attribute):
@@ -334,7 +353,7 @@ class ReferenceAttribute(Attribute):
             "{0}.{1}".format(self._name, projection) for projection in projections
         )
 
-    def populate_remote_value(self, entity):
+    def populate_remote_value(self, entity: Any) -> None:
         """Populate remote value for *entity*.
 
         As attribute references another entity, use that entity's configured
@@ -342,7 +361,7 @@ class ReferenceAttribute(Attribute):
         """
         entity.session.populate([entity], self._projections(entity))
 
-    def is_modified(self, entity):
+    def is_modified(self, entity: Any) -> bool:
         """Return whether a local value has been set and differs from remote.
 
         .. note::
@@ -358,7 +377,7 @@ class ReferenceAttribute(Attribute):
             return local_value is not remote_value
         return local_value != remote_value
 
-    def get_value(self, entity):
+    def get_value(self, entity: Any) -> Any:
         """Return current value for *entity*.
 
         If a value was set locally then return it, otherwise return last known
@@ -368,12 +387,12 @@ class ReferenceAttribute(Attribute):
         return super(ReferenceAttribute, self).get_value(entity)
 
     @merge_references
-    def set_local_value(self, entity, value):
+    def set_local_value(self, entity: Any, value: Any) -> None:
         """Set local *value* for *entity*, recording the change."""
         super(ReferenceAttribute, self).set_local_value(entity, value)
 
     @merge_references
-    def set_remote_value(self, entity, value):
+    def set_remote_value(self, entity: Any, value: Any) -> None:
         """Set remote *value* for *entity*."""
         super(ReferenceAttribute, self).set_remote_value(entity, value)
 
@@ -384,8 +403,10 @@ class AbstractCollectionAttribute(Attribute):
     #: Collection class used by attribute.
     collection_class = None
 
-    def _items(self, value):
-        """Return list of entities held by *value* (collection or list)."""
+    _stored_as_given = False
+
+    def members(self, value: Any) -> List[Any]:
+        """Return the list of entities *value* holds (a collection, a proxy, a list or nothing)."""
         if value is None or value is NOT_SET:
             return []
         if isinstance(value, ftrack_api.collection.MappedCollectionProxy):
@@ -394,30 +415,30 @@ class AbstractCollectionAttribute(Attribute):
             return list(value)
         return list(value)
 
-    def _new_collection(self, entity, items):
-        """Return new collection value for *entity* holding *items*."""
+    def new_collection(self, entity: Any, items: Iterable[Any]) -> Any:
+        """Return a new collection value for *entity* holding *items*."""
         return ftrack_api.collection.Collection(
             entity, self, mutable=self._mutable, data=items
         )
 
-    def get_remote_value(self, entity):
+    def get_remote_value(self, entity: Any) -> Any:
         """Return remote value for *entity* as a collection.
 
         .. note::
 
             Only return locally stored remote value, do not fetch from remote.
         """
-        remote = entity._remote
+        remote = _state_of(entity).remote
         name = self._name
         if name not in remote:
             return NOT_SET
         value = remote[name]
         if value is None or value.__class__ is list:
-            value = self._new_collection(entity, value or [])
+            value = self.new_collection(entity, value or [])
             remote[name] = value
         return value
 
-    def get_value(self, entity):
+    def get_value(self, entity: Any) -> Any:
         """Return current value for *entity*.
 
         If a value was set locally then return it, otherwise return last known
@@ -431,19 +452,20 @@ class AbstractCollectionAttribute(Attribute):
             set.
         """
         name = self._name
-        local = entity._local
+        state = _state_of(entity)
+        local = state.local
         if name in local:
             return local[name]
 
-        remote = entity._remote
+        remote = state.remote
         if name not in remote and self._can_populate(entity):
             self.populate_remote_value(entity)
 
         if name in remote:
-            value = self._new_collection(entity, self._items(remote[name]))
-        elif entity._created:
+            value = self.new_collection(entity, self.members(remote[name]))
+        elif state.created:
             # New entities start with an empty collection.
-            value = self._new_collection(entity, [])
+            value = self.new_collection(entity, [])
         else:
             return NOT_SET
 
@@ -451,16 +473,16 @@ class AbstractCollectionAttribute(Attribute):
         local[name] = value
         return value
 
-    def _refresh_copy(self, entity, old_remote):
+    def refresh_copy(self, entity: Any, old_remote: Any) -> None:
         """Forget the local value of *entity* when it is an unmodified copy
         of *old_remote*, the remote value about to be replaced.
 
         The next read then copies the new remote value, so a collection read
         before a newer answer from the server shows that answer.
         """
-        local = entity._local
+        local = _state_of(entity).local
         name = self._name
-        if name in local and self._items(local[name]) == self._items(old_remote):
+        if name in local and self.members(local[name]) == self.members(old_remote):
             del local[name]
 
     def _adapt(self, entity, value):
@@ -470,52 +492,26 @@ class AbstractCollectionAttribute(Attribute):
         if isinstance(value, ftrack_api.collection.MappedCollectionProxy):
             if value.collection.entity is entity and value.attribute is self:
                 return value
-            return self._new_collection(entity, self._items(value))
+            return self.new_collection(entity, self.members(value))
         if isinstance(value, ftrack_api.collection.Collection):
             if value.entity is entity and value.attribute is self:
                 return value
-            return self._new_collection(entity, list(value))
+            return self.new_collection(entity, list(value))
         if isinstance(value, (str, bytes, collections.abc.Mapping)):
             raise NotImplementedError(
                 "Cannot convert {0!r} to collection for attribute {1!r}.".format(
                     value, self._name
                 )
             )
-        return self._new_collection(entity, list(value))
+        return self.new_collection(entity, list(value))
 
-    def set_local_value(self, entity, value):
-        """Set local *value* for *entity*, recording the change."""
-        self._check_mutable(entity, value)
-        value = self._adapt(entity, value)
-        name = self._name
-        local = entity._local
-        old_value = local.get(name, NOT_SET)
-        if old_value is NOT_SET:
-            old_value = self.get_remote_value(entity)
-        if value is NOT_SET:
-            local.pop(name, None)
-        else:
-            local[name] = value
-        entity._record_update(name, old_value, value)
-
-    def set_remote_value(self, entity, value):
-        """Set remote value.
-
-        .. note::
-
-            Only set locally stored remote value, do not persist to remote.
-        """
-        if value is NOT_SET:
-            entity._remote.pop(self._name, None)
-            return
+    def _as_remote(self, entity, value):
+        """Return *value* as stored remotely: lists as sent, others as collections."""
         if value is None or value.__class__ is list:
-            entity._remote[self._name] = value
-            return
-        entity._remote[self._name] = self._new_collection(
-            entity, self._items(value)
-        )
+            return value
+        return self.new_collection(entity, self.members(value))
 
-    def _adopt_collection(self, entity, collection):
+    def adopt_collection(self, entity: Any, collection: Any) -> None:
         """Make *collection* the local value of *entity* after it changed,
         when it is the remote value (modified in place).
 
@@ -524,9 +520,10 @@ class AbstractCollectionAttribute(Attribute):
         detached copy) are left where they are.
         """
         name = self._name
-        if entity._remote.get(name, NOT_SET) is not collection:
+        state = _state_of(entity)
+        if state.remote.get(name, NOT_SET) is not collection:
             return
-        local = entity._local
+        local = state.local
         current = local.get(name, NOT_SET)
         if current is collection or (
             isinstance(current, ftrack_api.collection.MappedCollectionProxy)
@@ -539,13 +536,14 @@ class AbstractCollectionAttribute(Attribute):
         """Return local value to store for changed *collection*."""
         return collection
 
-    def is_modified(self, entity):
+    def is_modified(self, entity: Any) -> bool:
         """Return whether local value set and differs from remote."""
-        local_value = entity._local.get(self._name, NOT_SET)
+        state = _state_of(entity)
+        local_value = state.local.get(self._name, NOT_SET)
         if local_value is NOT_SET:
             return False
-        remote_value = entity._remote.get(self._name, NOT_SET)
-        return self._items(local_value) != self._items(remote_value)
+        remote_value = state.remote.get(self._name, NOT_SET)
+        return self.members(local_value) != self.members(remote_value)
 
 
 class CollectionAttribute(AbstractCollectionAttribute):
@@ -584,12 +582,12 @@ class KeyValueMappedCollectionAttribute(AbstractCollectionAttribute):
         self.set_keys_individually = False
         super(KeyValueMappedCollectionAttribute, self).__init__(name, **kw)
 
-    def set_local_value(self, entity, value):
+    def set_local_value(self, entity: Any, value: Any) -> None:
         """Set local *value* for *entity*, recording the change."""
         if self.set_keys_individually and isinstance(
             value, collections.abc.Mapping
         ) and not isinstance(value, ftrack_api.collection.MappedCollectionProxy):
-            if not entity._created:
+            if not _state_of(entity).created:
                 raise ftrack_api.exception.ImmutableAttributeError(attribute=self)
             proxy = self.get_value(entity)
             for key, item in value.items():
@@ -597,7 +595,7 @@ class KeyValueMappedCollectionAttribute(AbstractCollectionAttribute):
             return
         super(KeyValueMappedCollectionAttribute, self).set_local_value(entity, value)
 
-    def _new_collection(self, entity, items):
+    def new_collection(self, entity: Any, items: Iterable[Any]) -> Any:
         """Return new mapped collection proxy for *entity* holding *items*."""
         collection = ftrack_api.collection.Collection(
             entity, self, mutable=self._mutable, data=items
@@ -656,13 +654,8 @@ class KeyValueMappedCollectionAttribute(AbstractCollectionAttribute):
         for member in existing.values():
             session.delete(member)
 
-        collection._data[:] = members
+        collection.assign(members)
         return proxy
-
-    def _items(self, value):
-        if isinstance(value, ftrack_api.collection.MappedCollectionProxy):
-            return list(value.collection)
-        return super(KeyValueMappedCollectionAttribute, self)._items(value)
 
 
 class CustomAttributeCollectionAttribute(AbstractCollectionAttribute):
@@ -671,7 +664,7 @@ class CustomAttributeCollectionAttribute(AbstractCollectionAttribute):
     #: Collection class used by attribute.
     collection_class = ftrack_api.collection.CustomAttributeCollectionProxy
 
-    def _new_collection(self, entity, items):
+    def new_collection(self, entity: Any, items: Iterable[Any]) -> Any:
         """Return new custom attribute proxy for *entity* holding *items*."""
         collection = ftrack_api.collection.Collection(
             entity, self, mutable=self._mutable, data=items
@@ -688,7 +681,7 @@ class CustomAttributeCollectionAttribute(AbstractCollectionAttribute):
         ):
             proxy = self.get_value(entity)
             if proxy is NOT_SET:
-                proxy = self._new_collection(entity, [])
+                proxy = self.new_collection(entity, [])
             for key, item in value.items():
                 proxy[key] = item
             return proxy

@@ -11,6 +11,8 @@ and a key maker to remember the results of function calls; :func:`memoise` is
 a ready made decorator using a module wide memoiser.
 """
 
+from __future__ import annotations
+
 import abc
 import collections.abc
 import contextlib
@@ -24,6 +26,7 @@ import pickle
 import re
 import threading
 import types
+from typing import Any, Callable, Iterator, Mapping, Optional, Sequence, Union
 
 
 class Cache(metaclass=abc.ABCMeta):
@@ -35,24 +38,24 @@ class Cache(metaclass=abc.ABCMeta):
     """
 
     @abc.abstractmethod
-    def get(self, key):
+    def get(self, key: Any) -> Any:
         """Return value stored for *key*.
 
         Raise :exc:`KeyError` if *key* is not in the cache.
         """
 
     @abc.abstractmethod
-    def set(self, key, value):
+    def set(self, key: Any, value: Any) -> None:
         """Store *value* for *key*, replacing any previous value."""
 
     @abc.abstractmethod
-    def remove(self, key):
+    def remove(self, key: Any) -> None:
         """Remove *key* and its value.
 
         Raise :exc:`KeyError` if *key* is not in the cache.
         """
 
-    def keys(self):
+    def keys(self) -> list[Any]:
         """Return list of the keys currently in the cache.
 
         .. warning::
@@ -62,7 +65,7 @@ class Cache(metaclass=abc.ABCMeta):
         """
         raise NotImplementedError()
 
-    def values(self):
+    def values(self) -> list[Any]:
         """Return list of the values currently in the cache."""
         values = []
         for key in self.keys():
@@ -73,7 +76,7 @@ class Cache(metaclass=abc.ABCMeta):
                 continue
         return values
 
-    def clear(self, pattern=None):
+    def clear(self, pattern: Optional[str] = None) -> None:
         """Remove all keys matching *pattern*.
 
         *pattern* is a regular expression string searched for in each key
@@ -103,30 +106,30 @@ class Cache(metaclass=abc.ABCMeta):
 class ProxyCache(Cache):
     """Cache forwarding every call to another cache."""
 
-    def __init__(self, proxied):
+    def __init__(self, proxied: Cache) -> None:
         """Forward to *proxied* cache."""
         self.proxied = proxied
         super(ProxyCache, self).__init__()
 
-    def get(self, key):
+    def get(self, key: Any) -> Any:
         """Return value stored for *key* in the proxied cache.
 
         Raise :exc:`KeyError` if *key* is not found.
         """
         return self.proxied.get(key)
 
-    def set(self, key, value):
+    def set(self, key: Any, value: Any) -> None:
         """Store *value* for *key* in the proxied cache."""
         return self.proxied.set(key, value)
 
-    def remove(self, key):
+    def remove(self, key: Any) -> None:
         """Remove *key* from the proxied cache.
 
         Raise :exc:`KeyError` if *key* is not found.
         """
         return self.proxied.remove(key)
 
-    def keys(self):
+    def keys(self) -> list[Any]:
         """Return list of the keys currently in the proxied cache."""
         return self.proxied.keys()
 
@@ -134,12 +137,12 @@ class ProxyCache(Cache):
 class LayeredCache(Cache):
     """Stack of caches searched from top (shallowest) to bottom."""
 
-    def __init__(self, caches):
+    def __init__(self, caches: Sequence[Cache]) -> None:
         """Use *caches*, a sequence ordered from shallowest to deepest."""
         super(LayeredCache, self).__init__()
         self.caches = caches
 
-    def get(self, key):
+    def get(self, key: Any) -> Any:
         """Return value for *key* from the shallowest layer holding it.
 
         The value found is also stored in every shallower layer so that
@@ -159,12 +162,12 @@ class LayeredCache(Cache):
 
         raise KeyError(key)
 
-    def set(self, key, value):
+    def set(self, key: Any, value: Any) -> None:
         """Store *value* for *key* in every layer."""
         for cache in self.caches:
             cache.set(key, value)
 
-    def remove(self, key):
+    def remove(self, key: Any) -> None:
         """Remove *key* from every layer holding it.
 
         Raise :exc:`KeyError` only if no layer held *key*.
@@ -180,7 +183,7 @@ class LayeredCache(Cache):
         if not removed:
             raise KeyError(key)
 
-    def keys(self):
+    def keys(self) -> list[Any]:
         """Return list of the keys held by any layer, without duplicates."""
         keys = []
         seen = set()
@@ -199,13 +202,13 @@ class MemoryCache(Cache):
     Safe to use from several threads.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         """Create an empty cache."""
         super(MemoryCache, self).__init__()
         self._cache = {}
         self._lock = threading.RLock()
 
-    def get(self, key):
+    def get(self, key: Any) -> Any:
         """Return value stored for *key*.
 
         Raise :exc:`KeyError` if *key* is not in the cache.
@@ -213,12 +216,12 @@ class MemoryCache(Cache):
         with self._lock:
             return self._cache[key]
 
-    def set(self, key, value):
+    def set(self, key: Any, value: Any) -> None:
         """Store *value* for *key*."""
         with self._lock:
             self._cache[key] = value
 
-    def remove(self, key):
+    def remove(self, key: Any) -> None:
         """Remove *key*.
 
         Raise :exc:`KeyError` if *key* is not in the cache.
@@ -226,7 +229,7 @@ class MemoryCache(Cache):
         with self._lock:
             del self._cache[key]
 
-    def keys(self):
+    def keys(self) -> list[Any]:
         """Return list of the keys currently in the cache."""
         with self._lock:
             return list(self._cache.keys())
@@ -236,7 +239,7 @@ _FILE_LOCKS = {}
 _FILE_LOCKS_GUARD = threading.Lock()
 
 
-def _lock_for_path(path):
+def _lock_for_path(path: str) -> threading.RLock:
     """Return lock shared by every FileCache using *path* in this process."""
     key = os.path.normcase(os.path.abspath(path))
     with _FILE_LOCKS_GUARD:
@@ -246,7 +249,7 @@ def _lock_for_path(path):
         return lock
 
 
-def _as_text(value):
+def _as_text(value: Union[bytes, str]) -> Union[bytes, str]:
     """Return *value* decoded from UTF-8 when it is bytes that allow it."""
     if isinstance(value, bytes):
         try:
@@ -270,7 +273,7 @@ class FileCache(Cache):
     same path, but no locking across processes is done.
     """
 
-    def __init__(self, path):
+    def __init__(self, path: Union[str, os.PathLike]) -> None:
         """Use database at *path*, creating it if needed."""
         self.path = os.fspath(path)
         self._lock = _lock_for_path(self.path)
@@ -280,7 +283,7 @@ class FileCache(Cache):
         with self._database("c"):
             pass
 
-    def _open(self, flag):
+    def _open(self, flag: str) -> Any:
         """Return database opened with *flag*."""
         kind = dbm.whichdb(self.path)
         if kind is None or kind == "dbm.dumb":
@@ -293,7 +296,7 @@ class FileCache(Cache):
         return dbm.open(self.path, flag)
 
     @contextlib.contextmanager
-    def _database(self, flag="w"):
+    def _database(self, flag: str = "w") -> Iterator[Any]:
         """Yield the database opened with *flag*, closing it afterwards."""
         with self._lock:
             database = self._open(flag)
@@ -302,7 +305,7 @@ class FileCache(Cache):
             finally:
                 database.close()
 
-    def get(self, key):
+    def get(self, key: Any) -> Any:
         """Return value stored for *key*.
 
         Raise :exc:`KeyError` if *key* is not in the cache.
@@ -315,12 +318,12 @@ class FileCache(Cache):
 
         return _as_text(value)
 
-    def set(self, key, value):
+    def set(self, key: Any, value: Any) -> None:
         """Store *value* (text or bytes) for *key*."""
         with self._database() as database:
             database[key] = value
 
-    def remove(self, key):
+    def remove(self, key: Any) -> None:
         """Remove *key*.
 
         Raise :exc:`KeyError` if *key* is not in the cache.
@@ -331,7 +334,7 @@ class FileCache(Cache):
             except KeyError:
                 raise KeyError(key)
 
-    def keys(self):
+    def keys(self) -> list[Any]:
         """Return list of the keys currently in the cache."""
         with self._database("r") as database:
             return [_as_text(key) for key in database.keys()]
@@ -344,7 +347,10 @@ class SerialisedCache(ProxyCache):
     text.
     """
 
-    def __init__(self, proxied, encode=None, decode=None):
+    def __init__(
+        self, proxied: Cache, encode: Optional[Callable[[Any], Any]] = None,
+        decode: Optional[Callable[[Any], Any]] = None
+    ) -> None:
         """Store values in *proxied* cache, serialised with *encode*.
 
         *encode* is called with each value before it is stored and *decode*
@@ -355,7 +361,7 @@ class SerialisedCache(ProxyCache):
         self.encode = encode
         self.decode = decode
 
-    def get(self, key):
+    def get(self, key: Any) -> Any:
         """Return decoded value stored for *key*.
 
         Raise :exc:`KeyError` if *key* is not in the cache.
@@ -365,7 +371,7 @@ class SerialisedCache(ProxyCache):
             value = self.decode(value)
         return value
 
-    def set(self, key, value):
+    def set(self, key: Any, value: Any) -> None:
         """Store encoded *value* for *key*."""
         if self.encode is not None:
             value = self.encode(value)
@@ -384,12 +390,12 @@ class KeyMaker(metaclass=abc.ABCMeta):
     #: Placed between the keys of the items given to :meth:`key`.
     item_separator = ""
 
-    def __init__(self):
+    def __init__(self) -> None:
         """Initialise key maker."""
         super(KeyMaker, self).__init__()
         self.item_separator = ""
 
-    def key(self, *items):
+    def key(self, *items: Any) -> Union[str, bytes]:
         """Return key representing *items*."""
         separator = self.item_separator
         if len(items) == 1:
@@ -403,7 +409,7 @@ class KeyMaker(metaclass=abc.ABCMeta):
         return separator.join([self._key(item) for item in items])
 
     @abc.abstractmethod
-    def _key(self, obj):
+    def _key(self, obj: Any) -> Union[str, bytes]:
         """Return key for a single *obj*."""
 
 
@@ -416,7 +422,7 @@ class StringKeyMaker(KeyMaker):
     values as text])``, e.g. ``"('User', ['d7e6...'])"``.
     """
 
-    def _key(self, obj):
+    def _key(self, obj: Any) -> str:
         """Return text form of *obj*."""
         return str(obj)
 
@@ -467,7 +473,7 @@ class ObjectKeyMaker(KeyMaker):
     iterable_identifier = b"\x03"
     name_identifier = b"\x04"
 
-    def __init__(self):
+    def __init__(self) -> None:
         """Initialise key maker."""
         super(ObjectKeyMaker, self).__init__()
         self.item_separator = b"\x00"
@@ -476,7 +482,7 @@ class ObjectKeyMaker(KeyMaker):
         self.iterable_identifier = b"\x03"
         self.name_identifier = b"\x04"
 
-    def _key(self, item):
+    def _key(self, item: Any) -> bytes:
         """Return key (bytes) for *item*.
 
         Elements of containers are keyed through :meth:`_key` as well, so
@@ -548,7 +554,9 @@ class Memoiser(object):
         8
     """
 
-    def __init__(self, cache=None, key_maker=None, return_copies=True):
+    def __init__(
+        self, cache: Optional[Cache] = None, key_maker: Optional[KeyMaker] = None, return_copies: bool = True
+    ) -> None:
         """Initialise with *cache* and *key_maker*.
 
         A new :class:`MemoryCache` is used when *cache* is None and an
@@ -567,7 +575,10 @@ class Memoiser(object):
         self.key_maker = key_maker
         self.return_copies = return_copies
 
-    def call(self, function, args=None, kw=None):
+    def call(
+        self, function: Callable[..., Any], args: Optional[Sequence[Any]] = None,
+        kw: Optional[Mapping[str, Any]] = None
+    ) -> Any:
         """Return result of calling *function* with *args* and *kw*.
 
         The result is taken from the cache when a call binding the same
@@ -597,14 +608,14 @@ class Memoiser(object):
         return value
 
 
-def memoise_decorator(memoiser):
+def memoise_decorator(memoiser: Memoiser) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Return decorator memoising calls of a function with *memoiser*."""
 
-    def outer(function):
+    def outer(function: Callable[..., Any]) -> Callable[..., Any]:
         """Return memoised version of *function*."""
 
         @functools.wraps(function)
-        def inner(*args, **kw):
+        def inner(*args: Any, **kw: Any) -> Any:
             """Call the wrapped function through the memoiser."""
             return memoiser.call(function, args, kw)
 

@@ -1,13 +1,16 @@
 """Collections of entities held by collection attributes."""
 
+from __future__ import annotations
+
 import collections.abc
 import copy
 import logging
+from typing import Any, Iterable
 
+import ftrack_api._recording
 import ftrack_api.cache
 import ftrack_api.exception
 import ftrack_api.inspection
-import ftrack_api.operation
 import ftrack_api.symbol
 from ftrack_api.logging import LazyLogMessage as L
 
@@ -17,28 +20,16 @@ NOT_SET = ftrack_api.symbol.NOT_SET
 def _identity_key(item):
     """Return hashable identity for *item*.
 
-    Entities are identified by type and primary key; other hashable values
-    by themselves and anything else by object identity.
+    Entities are identified by :func:`ftrack_api.inspection.identity_key`;
+    other hashable values by themselves and anything else by object identity.
     """
-    try:
-        return item._identity_key()
-    except AttributeError:
-        pass
+    if ftrack_api.inspection.is_entity(item):
+        return ftrack_api.inspection.identity_key(item)
     try:
         hash(item)
     except TypeError:
         return ("object", id(item))
     return ("value", item)
-
-
-def _collection_attribute_class():
-    """Return the base class of the entity collection attributes.
-
-    Imported on use: :mod:`ftrack_api.attribute` itself imports this module.
-    """
-    import ftrack_api.attribute
-
-    return ftrack_api.attribute.AbstractCollectionAttribute
 
 
 class Collection(collections.abc.MutableSequence):
@@ -84,26 +75,18 @@ class Collection(collections.abc.MutableSequence):
         if entity is None or attribute is None:
             return
 
-        if isinstance(attribute, _collection_attribute_class()):
-            attribute._adopt_collection(entity, self)
+        adopt = getattr(attribute, "adopt_collection", None)
+        if adopt is not None:
+            adopt(entity, self)
+        ftrack_api._recording.record_update(entity, attribute.name, old_value, self)
 
-        session = entity.session
-        if session is None or not session.record_operations:
-            return
+    def assign(self, items: Iterable[Any]) -> None:
+        """Replace every item by *items* without recording a change.
 
-        operation = ftrack_api.operation.UpdateEntityOperation(
-            entity.entity_type,
-            ftrack_api.inspection.primary_key(entity),
-            attribute.name,
-            old_value,
-            self,
-        )
-        # Prefer the session's own (locked) way of adding an operation.
-        record = getattr(session, "_record_operation", None)
-        if record is not None:
-            record(operation)
-        else:
-            session.recorded_operations.push(operation)
+        For values that are not changes of this session: members merged from
+        the server or placed by the code creating them.
+        """
+        self._data[:] = list(items)
 
     def _snapshot(self):
         """Return copy of the collection taken before a change."""
@@ -115,7 +98,7 @@ class Collection(collections.abc.MutableSequence):
         if not self.mutable:
             raise ftrack_api.exception.ImmutableCollectionError(self)
 
-    def insert(self, index, item):
+    def insert(self, index: int, item: Any) -> None:
         """Insert *item* at *index*."""
         self._check_mutable()
         if item in self:
@@ -223,6 +206,19 @@ class Collection(collections.abc.MutableSequence):
         return duplicate
 
 
+def _forwarded(name: str, doc: str) -> property:
+    """Return a property reading and writing *name* of the proxied collection."""
+
+    def read(proxy):
+        return getattr(proxy.collection, name)
+
+    def write(proxy, value):
+        setattr(proxy.collection, name, value)
+
+    read.__doc__ = doc
+    return property(read, write, doc=doc)
+
+
 class MappedCollectionProxy(collections.abc.MutableMapping):
     """Common base class for mapped collection of entities."""
 
@@ -233,25 +229,8 @@ class MappedCollectionProxy(collections.abc.MutableMapping):
         self.collection = collection
         super(MappedCollectionProxy, self).__init__()
 
-    @property
-    def mutable(self):
-        """Return whether collection is mutable."""
-        return self.collection.mutable
-
-    @mutable.setter
-    def mutable(self, value):
-        """Set whether collection is mutable to *value*."""
-        self.collection.mutable = value
-
-    @property
-    def attribute(self):
-        """Return attribute bound to."""
-        return self.collection.attribute
-
-    @attribute.setter
-    def attribute(self, value):
-        """Set bound attribute to *value*."""
-        self.collection.attribute = value
+    mutable = _forwarded("mutable", "Whether the proxied collection may be changed.")
+    attribute = _forwarded("attribute", "The attribute the proxied collection is bound to.")
 
     def __copy__(self):
         """Return shallow copy.
@@ -338,7 +317,7 @@ class KeyValueMappedCollectionProxy(MappedCollectionProxy):
         if session is not None:
             session.delete(entity)
 
-    def keys(self):
+    def keys(self) -> list:
         """Return list of keys."""
         return list(self)
 
@@ -466,7 +445,7 @@ class CustomAttributeCollectionProxy(MappedCollectionProxy):
             configuration["key"] for configuration in self._get_entity_configurations()
         ]
 
-    def get_configuration_id_from_key(self, key):
+    def get_configuration_id_from_key(self, key: str) -> str:
         """Return id of configuration with matching *key*.
 
         Raise :exc:`KeyError` if no configuration with matching key found.

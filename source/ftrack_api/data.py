@@ -4,30 +4,33 @@ Accessors hand out :class:`Data` instances so that locations can copy data
 between storage mechanisms in chunks without caring where it lives.
 """
 
+from __future__ import annotations
+
 import abc
 import codecs
 import tempfile
+from typing import IO, Optional, Union
 
 
 class Data(metaclass=abc.ABCMeta):
     """File like interface to some data."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         """Initialise data object."""
         super(Data, self).__init__()
 
     @abc.abstractmethod
-    def read(self, limit=None):
+    def read(self, limit: Optional[int] = None) -> Union[bytes, str]:
         """Return up to *limit* bytes of content, or all remaining content."""
 
     @abc.abstractmethod
-    def write(self, content):
+    def write(self, content: Union[bytes, str]) -> None:
         """Write *content* at the current position."""
 
-    def flush(self):
+    def flush(self) -> None:
         """Push any buffered content to the underlying storage."""
 
-    def seek(self, offset, whence=0):
+    def seek(self, offset: int, whence: int = 0) -> None:
         """Move the current position to *offset* relative to *whence*.
 
         *whence* is 0 (start), 1 (current position) or 2 (end), as for
@@ -36,48 +39,48 @@ class Data(metaclass=abc.ABCMeta):
         """
         raise NotImplementedError("Seek not supported.")
 
-    def tell(self):
+    def tell(self) -> int:
         """Return the current position.
 
         Raise :exc:`NotImplementedError` when unsupported.
         """
         raise NotImplementedError("Tell not supported.")
 
-    def close(self):
+    def close(self) -> None:
         """Release the resources held; the object cannot be used afterwards."""
 
 
 class FileWrapper(Data):
     """Data object delegating to an already open file object."""
 
-    def __init__(self, wrapped_file):
+    def __init__(self, wrapped_file: IO) -> None:
         """Wrap *wrapped_file*, an open file like object."""
         self.wrapped_file = wrapped_file
         super(FileWrapper, self).__init__()
 
-    def read(self, limit=None):
+    def read(self, limit: Optional[int] = None) -> Union[bytes, str]:
         """Return up to *limit* bytes of content, or all remaining content."""
         if limit is None:
             limit = -1
         return self.wrapped_file.read(limit)
 
-    def write(self, content):
+    def write(self, content: Union[bytes, str]) -> None:
         """Write *content* at the current position."""
         self.wrapped_file.write(content)
 
-    def flush(self):
+    def flush(self) -> None:
         """Flush the wrapped file."""
         self.wrapped_file.flush()
 
-    def seek(self, offset, whence=0):
+    def seek(self, offset: int, whence: int = 0) -> None:
         """Move the current position to *offset* relative to *whence*."""
         self.wrapped_file.seek(offset, whence)
 
-    def tell(self):
+    def tell(self) -> int:
         """Return the current position in the wrapped file."""
         return self.wrapped_file.tell()
 
-    def close(self):
+    def close(self) -> None:
         """Close the wrapped file."""
         self.wrapped_file.close()
 
@@ -85,7 +88,7 @@ class FileWrapper(Data):
 class File(FileWrapper):
     """Data object for a file on disk."""
 
-    def __init__(self, path, mode="rb"):
+    def __init__(self, path: str, mode: str = "rb") -> None:
         """Open file at *path* with *mode* (binary read by default)."""
         super(File, self).__init__(open(path, mode))
 
@@ -99,7 +102,7 @@ class String(FileWrapper):
     value the content was first given as: text for text, bytes for bytes.
     """
 
-    def __init__(self, content=None):
+    def __init__(self, content: Optional[Union[bytes, str]] = None) -> None:
         """Initialise with optional *content* (text or bytes).
 
         The position is left at the start so *content* can be read directly.
@@ -114,7 +117,7 @@ class String(FileWrapper):
             self.flush()
             self.seek(0)
 
-    def write(self, content):
+    def write(self, content: Union[bytes, str]) -> None:
         """Write *content* (text or bytes) at the current position."""
         if isinstance(content, str):
             if self._text is None:
@@ -129,7 +132,7 @@ class String(FileWrapper):
         self._decoder = None
         super(String, self).write(content)
 
-    def read(self, limit=None):
+    def read(self, limit: Optional[int] = None) -> Union[bytes, str]:
         """Return up to *limit* bytes of content, or all remaining content.
 
         Content first written as text is returned as text; otherwise bytes

@@ -3,12 +3,18 @@
 Every exception derives from :class:`Error`. Each class carries a
 ``default_message`` template which is used when no explicit message is
 given; placeholders in the template are filled from the ``details`` mapping
-when the exception is converted to text.
+when the exception is converted to text. Errors about particular things
+(an entity type, a collection, components...) take them as constructor
+arguments and keep each one in ``details`` under its parameter name, so
+their templates refer to them as ``{entity_type}``, ``{collection}``...
 """
+
+from __future__ import annotations
 
 import collections.abc
 import string
 import traceback
+from typing import Any, Iterator, Mapping, Optional
 
 import requests.exceptions
 
@@ -16,7 +22,7 @@ import requests.exceptions
 _FORMATTER = string.Formatter()
 
 
-def _render_placeholder(field_name, conversion, format_spec):
+def _render_placeholder(field_name: str, conversion: Optional[str], format_spec: Optional[str]) -> str:
     """Return the original text of a placeholder that could not be filled."""
     text = "{" + field_name
     if conversion:
@@ -30,7 +36,7 @@ try:
     from _string import formatter_field_name_split as _split_field_name
 except ImportError:  # pragma: no cover - interpreters without _string.
 
-    def _split_field_name(field_name):
+    def _split_field_name(field_name: str) -> tuple[Any, Iterator[tuple[bool, str]]]:
         """Split *field_name* handling dotted attribute access only."""
         parts = field_name.split(".")
         first = parts[0]
@@ -39,7 +45,7 @@ except ImportError:  # pragma: no cover - interpreters without _string.
         return first, iter([(True, part) for part in parts[1:]])
 
 
-def _resolve_field(field_name, details):
+def _resolve_field(field_name: str, details: Mapping[str, Any]) -> Any:
     """Return value for *field_name* (e.g. ``attribute.name``) from *details*.
 
     Raise :exc:`LookupError` when the value cannot be found. When only a
@@ -64,7 +70,7 @@ def _resolve_field(field_name, details):
     return value
 
 
-def _safe_format(template, details):
+def _safe_format(template: str, details: Mapping[str, Any]) -> str:
     """Return *template* filled from *details*, never raising.
 
     Placeholders that cannot be filled are kept verbatim. If the template is
@@ -108,7 +114,7 @@ def _safe_format(template, details):
     return "".join(pieces)
 
 
-def _restore_error(cls, state):
+def _restore_error(cls: type, state: dict) -> Error:
     """Rebuild an error of *cls* from its pickled *state*."""
     error = cls.__new__(cls)
     Exception.__init__(error, state.get("message"))
@@ -122,7 +128,7 @@ class Error(Exception):
     #: Message used when no explicit message is supplied.
     default_message = "Unspecified error occurred."
 
-    def __init__(self, message=None, details=None):
+    def __init__(self, message: Any = None, details: Any = None) -> None:
         """Initialise error with *message* and extra *details*.
 
         When *message* is None the class :attr:`default_message` is used.
@@ -142,7 +148,15 @@ class Error(Exception):
         self.traceback = traceback.format_exc()
         # ``args`` stay what the error was created with, as Python sets them.
 
-    def __str__(self):
+    def _init_with_fields(self, kw: dict, **fields: Any) -> None:
+        """Initialise from the constructor keywords *kw* plus named *fields*.
+
+        The fields are stored in :attr:`details` (over any details given in
+        *kw*) so that the message template can refer to them by name.
+        """
+        Error.__init__(self, details=_merged_details(kw, **fields), **kw)
+
+    def __str__(self) -> str:
         """Return message with placeholders filled from the details."""
         message = self.message
         if isinstance(message, bytes):
@@ -166,12 +180,12 @@ class Error(Exception):
 
         return _safe_format(message, details)
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple:
         """Support pickling whatever the constructor signature is."""
         return (_restore_error, (type(self), dict(self.__dict__)))
 
 
-def _merged_details(kw, **values):
+def _merged_details(kw: dict, **values: Any) -> dict:
     """Return details from *kw* (popped) updated with *values*."""
     extra = kw.pop("details", None)
     details = {}
@@ -183,7 +197,7 @@ def _merged_details(kw, **values):
     return details
 
 
-def _as_list(items):
+def _as_list(items: Any) -> list:
     """Return *items* as a list, wrapping a single item."""
     if isinstance(items, (str, bytes, collections.abc.Mapping)):
         return [items]
@@ -272,10 +286,9 @@ class UnrecognisedEntityTypeError(EntityTypeError):
 
     default_message = 'Entity type "{entity_type}" not recognised.'
 
-    def __init__(self, entity_type, **kw):
+    def __init__(self, entity_type: Any, **kw: Any) -> None:
         """Initialise error for unknown *entity_type*."""
-        details = _merged_details(kw, entity_type=entity_type)
-        super(UnrecognisedEntityTypeError, self).__init__(details=details, **kw)
+        self._init_with_fields(kw, entity_type=entity_type)
 
 
 class OperationError(Error):
@@ -298,15 +311,9 @@ class InvalidStateTransitionError(InvalidStateError):
         "for entity {entity!r}"
     )
 
-    def __init__(self, current_state, target_state, entity, **kw):
+    def __init__(self, current_state: Any, target_state: Any, entity: Any, **kw: Any) -> None:
         """Initialise error for the refused change of *entity* state."""
-        details = _merged_details(
-            kw,
-            current_state=current_state,
-            target_state=target_state,
-            entity=entity,
-        )
-        super(InvalidStateTransitionError, self).__init__(details=details, **kw)
+        self._init_with_fields(kw, current_state=current_state, target_state=target_state, entity=entity)
 
 
 class AttributeError(Error):
@@ -320,10 +327,9 @@ class ImmutableAttributeError(AttributeError):
 
     default_message = "Cannot modify value of immutable {attribute.name!r} attribute."
 
-    def __init__(self, attribute, **kw):
+    def __init__(self, attribute: Any, **kw: Any) -> None:
         """Initialise error for *attribute* that cannot be modified."""
-        details = _merged_details(kw, attribute=attribute)
-        super(ImmutableAttributeError, self).__init__(details=details, **kw)
+        self._init_with_fields(kw, attribute=attribute)
 
 
 class CollectionError(Error):
@@ -331,10 +337,9 @@ class CollectionError(Error):
 
     default_message = "Collection error."
 
-    def __init__(self, collection, **kw):
+    def __init__(self, collection: Any, **kw: Any) -> None:
         """Initialise error concerning *collection*."""
-        details = _merged_details(kw, collection=collection)
-        super(CollectionError, self).__init__(details=details, **kw)
+        self._init_with_fields(kw, collection=collection)
 
 
 class ImmutableCollectionError(CollectionError):
@@ -348,10 +353,9 @@ class DuplicateItemInCollectionError(CollectionError):
 
     default_message = "Item {item!r} already exists in collection {collection!r}."
 
-    def __init__(self, item, collection, **kw):
+    def __init__(self, item: Any, collection: Any, **kw: Any) -> None:
         """Initialise error for duplicate *item* in *collection*."""
-        kw["details"] = _merged_details(kw, item=item)
-        super(DuplicateItemInCollectionError, self).__init__(collection, **kw)
+        self._init_with_fields(kw, item=item, collection=collection)
 
 
 class ParseError(Error):
@@ -396,7 +400,7 @@ class ComponentNotInAnyLocationError(LocationError):
     default_message = "Component not available in any location."
 
 
-def _format_components(components):
+def _format_components(components: list) -> str:
     """Return text listing *components* by identifier where possible."""
     names = []
     for component in components:
@@ -407,24 +411,27 @@ def _format_components(components):
     return ", ".join(names)
 
 
+def _component_fields(components: Any, location: Any) -> dict:
+    """Return the detail fields naming *components* and their *location*.
+
+    *components* can be a single component or a sequence of components.
+    """
+    components = _as_list(components)
+    return {
+        "components": components,
+        "formatted_components": _format_components(components),
+        "location": location,
+    }
+
+
 class ComponentNotInLocationError(LocationError):
     """Raised when one or more components are missing from a location."""
 
     default_message = "Component(s) {formatted_components} not found in location {location}."
 
-    def __init__(self, components, location, **kw):
-        """Initialise error for *components* missing from *location*.
-
-        *components* can be a single component or a sequence of components.
-        """
-        components = _as_list(components)
-        details = _merged_details(
-            kw,
-            components=components,
-            formatted_components=_format_components(components),
-            location=location,
-        )
-        super(ComponentNotInLocationError, self).__init__(details=details, **kw)
+    def __init__(self, components: Any, location: Any, **kw: Any) -> None:
+        """Initialise error for *components* missing from *location*."""
+        self._init_with_fields(kw, **_component_fields(components, location))
 
 
 class ComponentInLocationError(LocationError):
@@ -432,19 +439,9 @@ class ComponentInLocationError(LocationError):
 
     default_message = "Component(s) {formatted_components} already exist in location {location}."
 
-    def __init__(self, components, location, **kw):
-        """Initialise error for *components* already present in *location*.
-
-        *components* can be a single component or a sequence of components.
-        """
-        components = _as_list(components)
-        details = _merged_details(
-            kw,
-            components=components,
-            formatted_components=_format_components(components),
-            location=location,
-        )
-        super(ComponentInLocationError, self).__init__(details=details, **kw)
+    def __init__(self, components: Any, location: Any, **kw: Any) -> None:
+        """Initialise error for *components* already present in *location*."""
+        self._init_with_fields(kw, **_component_fields(components, location))
 
 
 class AccessorError(Error):
@@ -453,23 +450,22 @@ class AccessorError(Error):
     default_message = "Unspecified accessor error"
 
 
+def _init_accessor_error(
+    self: AccessorError, operation: str = "", resource_identifier: Optional[str] = None, error: Any = None, **kw: Any
+) -> None:
+    """Initialise an accessor error about *operation* on *resource_identifier*.
+
+    *error* can hold the underlying exception or a description of it.
+    """
+    self._init_with_fields(kw, operation=operation, resource_identifier=resource_identifier, error=error)
+
+
 class AccessorOperationFailedError(AccessorError):
     """Base class for accessor operations that failed."""
 
     default_message = "Operation {operation} failed: {error}"
 
-    def __init__(self, operation="", resource_identifier=None, error=None, **kw):
-        """Initialise error for failed *operation* on *resource_identifier*.
-
-        *error* can hold the underlying exception or a description of it.
-        """
-        details = _merged_details(
-            kw,
-            operation=operation,
-            resource_identifier=resource_identifier,
-            error=error,
-        )
-        super(AccessorOperationFailedError, self).__init__(details=details, **kw)
+    __init__ = _init_accessor_error
 
 
 class AccessorUnsupportedOperationError(AccessorOperationFailedError):
@@ -489,10 +485,9 @@ class AccessorResourceIdentifierError(AccessorError):
 
     default_message = "Resource identifier is invalid: {resource_identifier}."
 
-    def __init__(self, resource_identifier, **kw):
+    def __init__(self, resource_identifier: Any, **kw: Any) -> None:
         """Initialise error for invalid *resource_identifier*."""
-        details = _merged_details(kw, resource_identifier=resource_identifier)
-        super(AccessorResourceIdentifierError, self).__init__(details=details, **kw)
+        self._init_with_fields(kw, resource_identifier=resource_identifier)
 
 
 class AccessorFilesystemPathError(AccessorResourceIdentifierError):
@@ -509,18 +504,7 @@ class AccessorResourceError(AccessorError):
 
     default_message = "Unspecified resource error: {resource_identifier}"
 
-    def __init__(self, operation="", resource_identifier=None, error=None, **kw):
-        """Initialise error for *resource_identifier* during *operation*.
-
-        *error* can hold the underlying exception or a description of it.
-        """
-        details = _merged_details(
-            kw,
-            operation=operation,
-            resource_identifier=resource_identifier,
-            error=error,
-        )
-        super(AccessorResourceError, self).__init__(details=details, **kw)
+    __init__ = _init_accessor_error
 
 
 class AccessorResourceNotFoundError(AccessorResourceError):

@@ -1,17 +1,24 @@
 """Human readable text representation of entities."""
 
+from __future__ import annotations
+
 import collections.abc
+from typing import Any, Callable, Mapping, Optional
 
 try:
     import termcolor
 except ImportError:  # pragma: no cover - termcolor is a declared dependency.
     termcolor = None
 
+import ftrack_api.collection
 import ftrack_api.inspection
 import ftrack_api.symbol
 
+#: Callable deciding from ``(entity, attribute name, value)`` whether to show an attribute.
+AttributeFilter = Callable[[Any, str, Any], bool]
 
-def _ignore_unset(entity, name, value):
+
+def _ignore_unset(entity: Any, name: str, value: Any) -> bool:
     """Return whether *value* of attribute *name* on *entity* is set."""
     return value is not ftrack_api.symbol.NOT_SET
 
@@ -21,24 +28,25 @@ def _ignore_unset(entity, name, value):
 FILTER = {"ignore_unset": _ignore_unset}
 
 
-def _colour(text, color=None, on_color=None, attrs=None):
+def _colour(text: str, color: Optional[str] = None, on_color: Optional[str] = None,
+            attrs: Optional[list[str]] = None) -> str:
     """Return *text* decorated with terminal colours when available."""
     if termcolor is None:
         return text
     return termcolor.colored(text, color, on_color, attrs=attrs)
 
 
-def _default_header(text):
+def _default_header(text: str) -> str:
     """Default formatter for the entity type line."""
     return _colour(text, "white", "on_blue", attrs=["bold"])
 
 
-def _default_label(text):
+def _default_label(text: str) -> str:
     """Default formatter for attribute names."""
     return _colour(text, "blue", attrs=["bold"])
 
 
-def _is_entity(value):
+def _is_entity(value: Any) -> bool:
     """Return whether *value* looks like an entity."""
     return (
         not isinstance(value, type)
@@ -48,27 +56,12 @@ def _is_entity(value):
     )
 
 
-_COLLECTION_CLASS = []
-
-
-def _collection_class():
-    """Return :class:`ftrack_api.collection.Collection` or None if missing."""
-    if not _COLLECTION_CLASS:
-        try:
-            from ftrack_api.collection import Collection
-        except ImportError:
-            return None
-        _COLLECTION_CLASS.append(Collection)
-    return _COLLECTION_CLASS[0]
-
-
-def _is_entity_collection(value):
+def _is_entity_collection(value: Any) -> bool:
     """Return whether *value* is a collection holding entities."""
     if isinstance(value, (str, bytes, collections.abc.Mapping)) or _is_entity(value):
         return False
 
-    collection_class = _collection_class()
-    if collection_class is not None and isinstance(value, collection_class):
+    if isinstance(value, ftrack_api.collection.Collection):
         return True
 
     if isinstance(value, (list, tuple, collections.abc.Sequence)):
@@ -78,7 +71,7 @@ def _is_entity_collection(value):
     return False
 
 
-def _seen_key(entity):
+def _seen_key(entity: Any) -> tuple:
     """Return key identifying *entity* for the recursion guard."""
     try:
         entity_type, key = ftrack_api.inspection.identity(entity)
@@ -87,7 +80,7 @@ def _seen_key(entity):
         return ("__object__", id(entity))
 
 
-def _format_value(value):
+def _format_value(value: Any) -> str:
     """Return text for a plain attribute *value*."""
     if isinstance(value, collections.abc.Mapping) and not isinstance(value, dict):
         try:
@@ -101,15 +94,61 @@ def _format_value(value):
         return object.__repr__(value)
 
 
+class _EntityDescriber(object):
+    """Describes entities as indented text, noting the ones already described."""
+
+    def __init__(
+        self, formatters: Mapping[str, Callable[[str], str]], attribute_filter: Optional[AttributeFilter],
+        recursive: bool, seen: set
+    ) -> None:
+        """Initialise with the options of :func:`format` and the *seen* guard."""
+        self._header = formatters["header"]
+        self._label = formatters["label"]
+        self._attribute_filter = attribute_filter
+        self._recursive = recursive
+        self._seen = seen
+
+    def describe(self, entity: Any, indent: int, indent_first_line: bool) -> str:
+        """Return the text for *entity*: a header line then one line an attribute."""
+        self._seen.add(_seen_key(entity))
+        first_prefix = " " * indent if indent_first_line else ""
+        lines = [first_prefix + self._header(str(entity.entity_type))]
+        for name in sorted(entity.keys(), key=str):
+            value = entity[name]
+            if self._attribute_filter is not None and not self._attribute_filter(entity, name, value):
+                continue
+            label = " " * (indent + 4) + self._label(str(name)) + ":"
+            lines.extend(self._describe_attribute(label, value, indent))
+        return "\n".join(lines)
+
+    def _describe_attribute(self, label: str, value: Any, indent: int) -> list[str]:
+        """Return the lines for one attribute *value* after its *label*."""
+        if _is_entity(value):
+            return [label + " " + self._describe_related(value, indent + 4, False)]
+        if _is_entity_collection(value):
+            return self._describe_collection(label, list(value), indent)
+        return [label + " " + _format_value(value)]
+
+    def _describe_collection(self, label: str, items: list, indent: int) -> list[str]:
+        """Return the lines for a collection of entities: its size, or each item when recursive."""
+        if not self._recursive:
+            count = len(items)
+            return [label + " <collection of {0} entit{1}>".format(count, "y" if count == 1 else "ies")]
+        return [label] + [self._describe_related(item, indent + 8, True) for item in items]
+
+    def _describe_related(self, entity: Any, indent: int, indent_first_line: bool) -> str:
+        """Return the text for a related *entity*, only named when already described."""
+        if _seen_key(entity) in self._seen:
+            prefix = " " * indent if indent_first_line else ""
+            return prefix + self._header(str(entity.entity_type)) + " (already shown)"
+        return self.describe(entity, indent, indent_first_line)
+
+
 def format(
-    entity,
-    formatters=None,
-    attribute_filter=None,
-    recursive=False,
-    indent=0,
-    indent_first_line=True,
-    _seen=None,
-):
+    entity: Any, formatters: Optional[Mapping[str, Callable[[str], str]]] = None,
+    attribute_filter: Optional[AttributeFilter] = None, recursive: bool = False, indent: int = 0,
+    indent_first_line: bool = True, _seen: Optional[set] = None
+) -> str:
     """Return a multi-line text describing *entity* and its attributes.
 
     The first line shows the entity type and each following line one
@@ -142,92 +181,8 @@ def format(
         All attributes of the entity are read, which may cause queries to the
         server. Disable auto-population on the session to avoid that.
     """
-    if formatters is None:
-        formatters = {}
-    else:
-        formatters = dict(formatters)
-
+    formatters = dict(formatters or {})
     formatters.setdefault("header", _default_header)
     formatters.setdefault("label", _default_label)
-
-    if _seen is None:
-        _seen = set()
-
-    header = formatters["header"]
-    label = formatters["label"]
-
-    _seen.add(_seen_key(entity))
-
-    first_prefix = " " * indent if indent_first_line else ""
-    prefix = " " * (indent + 4)
-
-    lines = [first_prefix + header(str(entity.entity_type))]
-
-    for name in sorted(entity.keys(), key=str):
-        value = entity[name]
-
-        if attribute_filter is not None and not attribute_filter(
-            entity, name, value
-        ):
-            continue
-
-        line = prefix + label(str(name)) + ":"
-
-        if _is_entity(value):
-            if _seen_key(value) in _seen:
-                lines.append(
-                    line + " " + header(str(value.entity_type)) + " (already shown)"
-                )
-            else:
-                lines.append(
-                    line
-                    + " "
-                    + format(
-                        value,
-                        formatters=formatters,
-                        attribute_filter=attribute_filter,
-                        recursive=recursive,
-                        indent=indent + 4,
-                        indent_first_line=False,
-                        _seen=_seen,
-                    )
-                )
-
-        elif _is_entity_collection(value):
-            items = list(value)
-            if not recursive:
-                count = len(items)
-                lines.append(
-                    line
-                    + " <collection of {0} entit{1}>".format(
-                        count, "y" if count == 1 else "ies"
-                    )
-                )
-                continue
-
-            lines.append(line)
-            for item in items:
-                if _seen_key(item) in _seen:
-                    lines.append(
-                        " " * (indent + 8)
-                        + header(str(item.entity_type))
-                        + " (already shown)"
-                    )
-                    continue
-
-                lines.append(
-                    format(
-                        item,
-                        formatters=formatters,
-                        attribute_filter=attribute_filter,
-                        recursive=recursive,
-                        indent=indent + 8,
-                        indent_first_line=True,
-                        _seen=_seen,
-                    )
-                )
-
-        else:
-            lines.append(line + " " + _format_value(value))
-
-    return "\n".join(lines)
+    describer = _EntityDescriber(formatters, attribute_filter, recursive, set() if _seen is None else _seen)
+    return describer.describe(entity, indent, indent_first_line)

@@ -6,11 +6,14 @@ only built when a record is actually emitted, plus a decorator flagging
 deprecated callables.
 """
 
+from __future__ import annotations
+
 import functools
 import warnings
+from typing import Any, Callable
 
 
-def deprecation_warning(message):
+def deprecation_warning(message: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Return decorator emitting a pending deprecation warning with *message*.
 
     Each call of the decorated callable issues a
@@ -22,11 +25,11 @@ def deprecation_warning(message):
             ...
     """
 
-    def decorator(function):
+    def decorator(function: Callable[..., Any]) -> Callable[..., Any]:
         """Wrap *function* so that calling it warns."""
 
         @functools.wraps(function)
-        def wrapper(*args, **kwargs):
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
             """Warn, then call the wrapped callable."""
             warnings.warn(message, PendingDeprecationWarning, stacklevel=2)
             return function(*args, **kwargs)
@@ -46,13 +49,13 @@ class LazyLogMessage(object):
         logger.debug(LazyLogMessage('Merged {0!r} into {1}.', entity, cache))
     """
 
-    def __init__(self, message, *args, **kwargs):
+    def __init__(self, message: str, *args: Any, **kwargs: Any) -> None:
         """Store *message* template with its positional and keyword arguments."""
         self.message = message
         self.args = args
         self.kwargs = kwargs
 
-    def __str__(self):
+    def __str__(self) -> str:
         """Return the formatted message."""
         try:
             return self.message.format(*self.args, **self.kwargs)

@@ -5,8 +5,11 @@ and keeps them, in order, in an :class:`Operations` log until they are sent
 to the server on commit.
 """
 
+from __future__ import annotations
+
 import copy
 import threading
+from typing import Any, Iterator, Mapping
 
 
 class Operations(object):
@@ -17,23 +20,23 @@ class Operations(object):
     changed while it is being iterated.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         """Create an empty log."""
         super(Operations, self).__init__()
         self._stack = []
         self._lock = threading.RLock()
 
-    def clear(self):
+    def clear(self) -> None:
         """Remove every operation from the log."""
         with self._lock:
             del self._stack[:]
 
-    def push(self, operation):
+    def push(self, operation: Operation) -> None:
         """Append *operation* to the end of the log."""
         with self._lock:
             self._stack.append(operation)
 
-    def pop(self):
+    def pop(self) -> Operation:
         """Remove and return the most recently pushed operation.
 
         Raise :exc:`IndexError` when the log is empty.
@@ -41,12 +44,12 @@ class Operations(object):
         with self._lock:
             return self._stack.pop()
 
-    def __len__(self):
+    def __len__(self) -> int:
         """Return number of operations in the log."""
         with self._lock:
             return len(self._stack)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Operation]:
         """Iterate over the operations, oldest first."""
         with self._lock:
             snapshot = list(self._stack)
@@ -60,7 +63,7 @@ class Operation(object):
 class CreateEntityOperation(Operation):
     """Creation of a new entity."""
 
-    def __init__(self, entity_type, entity_key, entity_data):
+    def __init__(self, entity_type: str, entity_key: Mapping[str, str], entity_data: Mapping[str, Any]) -> None:
         """Describe creation of an entity.
 
         *entity_type* is the name of the entity type, *entity_key* the
@@ -81,8 +84,8 @@ class UpdateEntityOperation(Operation):
     """Change of one attribute value of an entity."""
 
     def __init__(
-        self, entity_type, entity_key, attribute_name, old_value, new_value
-    ):
+        self, entity_type: str, entity_key: Mapping[str, str], attribute_name: str, old_value: Any, new_value: Any
+    ) -> None:
         """Describe a change of *attribute_name* on an entity.
 
         *entity_type* and *entity_key* identify the entity as for
@@ -100,7 +103,7 @@ class UpdateEntityOperation(Operation):
 class DeleteEntityOperation(Operation):
     """Deletion of an entity."""
 
-    def __init__(self, entity_type, entity_key):
+    def __init__(self, entity_type: str, entity_key: Mapping[str, str]) -> None:
         """Describe deletion of the entity identified by *entity_type* and
         *entity_key* (see :class:`CreateEntityOperation`)."""
         super(DeleteEntityOperation, self).__init__()

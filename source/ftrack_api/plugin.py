@@ -5,6 +5,8 @@ are found by searching directories recursively; each file is imported under
 a unique module name and its ``register`` function called.
 """
 
+from __future__ import annotations
+
 import importlib.machinery
 import importlib.util
 import inspect
@@ -13,13 +15,15 @@ import os
 import sys
 import traceback
 import uuid
+from types import ModuleType
+from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequence, Union
 
 
 #: Logger of :func:`discover`, a child of this module's logger.
 _DISCOVER_LOGGER = logging.getLogger(__name__ + ".discover")
 
 
-def load_source(modname, filename):
+def load_source(modname: str, filename: Union[str, os.PathLike]) -> ModuleType:
     """Import the Python source file *filename* as module *modname*.
 
     The file is read as Python source whatever its extension. The module is
@@ -44,7 +48,7 @@ def load_source(modname, filename):
     return module
 
 
-def _iter_plugin_files(path):
+def _iter_plugin_files(path: str) -> Iterator[str]:
     """Yield the Python source files (``*.py``) found under directory *path*.
 
     The walk is recursive, does not follow symbolic links to directories and
@@ -58,7 +62,9 @@ def _iter_plugin_files(path):
                 yield os.path.join(directory, filename)
 
 
-def _fit_arguments(function, args, kwargs):
+def _fit_arguments(
+    function: Callable[..., Any], args: list, kwargs: dict
+) -> tuple[list, dict, list[int], list[str]]:
     """Return *args* and *kwargs* reduced to what *function* accepts.
 
     Also return lists of the positional indexes and keyword names dropped.
@@ -116,7 +122,7 @@ def _fit_arguments(function, args, kwargs):
     return accepted_args, accepted_kwargs, dropped_args, dropped_kwargs
 
 
-def _search_path(path):
+def _search_path(path: Union[str, bytes, os.PathLike, None]) -> Optional[str]:
     """Return *path* as a string to search, or None when it should be ignored.
 
     Surrounding whitespace is removed, and blank entries (which would
@@ -131,7 +137,10 @@ def _search_path(path):
     return path or None
 
 
-def discover(paths, positional_arguments=None, keyword_arguments=None):
+def discover(
+    paths: Optional[Iterable[Union[str, os.PathLike]]], positional_arguments: Optional[Sequence[Any]] = None,
+    keyword_arguments: Optional[Mapping[str, Any]] = None
+) -> None:
     """Find plugins in *paths* and register them.
 
     Every directory in *paths* is searched recursively for Python source
@@ -165,7 +174,7 @@ def discover(paths, positional_arguments=None, keyword_arguments=None):
             _register_plugin(filename, positional_arguments, keyword_arguments)
 
 
-def _register_plugin(filename, positional_arguments, keyword_arguments):
+def _register_plugin(filename: str, positional_arguments: Sequence[Any], keyword_arguments: Mapping[str, Any]) -> None:
     """Import the plugin file *filename* and call its ``register`` function."""
     try:
         module = load_source(uuid.uuid4().hex, filename)

@@ -1,9 +1,26 @@
 """Lazily fetched, paged query results."""
 
+from __future__ import annotations
+
 import collections.abc
 import re
+from typing import TYPE_CHECKING, Any, Iterator, Optional, Union
 
 import ftrack_api.exception
+
+if TYPE_CHECKING:
+    from ftrack_api.session import Session
+
+
+def _remove_clause(expression: str, pattern: re.Pattern, name: str) -> tuple[str, Optional[int]]:
+    """Return *expression* without the clause group *name* of *pattern*, and the clause's value.
+
+    The value is None when *expression* has no such clause.
+    """
+    match = pattern.search(expression)
+    if not match:
+        return expression, None
+    return expression[:match.start(name)] + expression[match.end(name):], int(match.group("value"))
 
 
 class QueryResult(collections.abc.Sequence):
@@ -16,7 +33,7 @@ class QueryResult(collections.abc.Sequence):
     OFFSET_EXPRESSION = re.compile(r"(?P<offset>offset (?P<value>\d+))")
     LIMIT_EXPRESSION = re.compile(r"(?P<limit>limit (?P<value>\d+))")
 
-    def __init__(self, session, expression, page_size=500):
+    def __init__(self, session: Session, expression: str, page_size: int = 500) -> None:
         """Initialise result set.
 
         *session* should be an instance of :class:`ftrack_api.session.Session`
@@ -50,29 +67,13 @@ class QueryResult(collections.abc.Sequence):
 
         self._next_offset = self._offset if self._offset is not None else 0
 
-    def _extract_offset_and_limit(self, expression):
+    def _extract_offset_and_limit(self, expression: str) -> tuple[str, Optional[int], Optional[int]]:
         """Return (expression, offset, limit) with clauses removed from text."""
-        offset = None
-        match = self.OFFSET_EXPRESSION.search(expression)
-        if match:
-            offset = int(match.group("value"))
-            expression = (
-                expression[: match.start("offset")]
-                + expression[match.end("offset"):]
-            )
-
-        limit = None
-        match = self.LIMIT_EXPRESSION.search(expression)
-        if match:
-            limit = int(match.group("value"))
-            expression = (
-                expression[: match.start("limit")]
-                + expression[match.end("limit"):]
-            )
-
+        expression, offset = _remove_clause(expression, self.OFFSET_EXPRESSION, "offset")
+        expression, limit = _remove_clause(expression, self.LIMIT_EXPRESSION, "limit")
         return expression.strip(), offset, limit
 
-    def _can_fetch_more(self):
+    def _can_fetch_more(self) -> bool:
         """Return whether more results may be fetched from the server."""
         if self._next_offset is None:
             return False
@@ -81,7 +82,7 @@ class QueryResult(collections.abc.Sequence):
             return False
         return True
 
-    def _fetch_more(self):
+    def _fetch_more(self) -> bool:
         """Fetch next page of results; return whether any page was fetched."""
         if not self._can_fetch_more():
             return False
@@ -100,11 +101,12 @@ class QueryResult(collections.abc.Sequence):
             self._next_offset = metadata.get("next", {}).get("offset", None)
         return True
 
-    def _fetch_all(self):
+    def _fetch_all(self) -> None:
+        """Fetch every page not fetched yet."""
         while self._fetch_more():
             pass
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: Union[int, slice]) -> Any:
         """Return value at *index* (or list of values for a slice)."""
         if isinstance(index, slice):
             stop = index.stop
@@ -126,7 +128,7 @@ class QueryResult(collections.abc.Sequence):
                 pass
         return self._results[index]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Any]:
         """Iterate over results, fetching pages as needed."""
         index = 0
         while True:
@@ -137,22 +139,22 @@ class QueryResult(collections.abc.Sequence):
             if not self._fetch_more():
                 break
 
-    def __len__(self):
+    def __len__(self) -> int:
         """Return number of results (fetches all of them)."""
         self._fetch_all()
         return len(self._results)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "<{0}.{1} {2!r}>".format(
             self.__module__, self.__class__.__name__, self._original_expression
         )
 
-    def all(self):
+    def all(self) -> list[Any]:
         """Fetch and return all data."""
         self._fetch_all()
         return list(self._results)
 
-    def one(self):
+    def one(self) -> Any:
         """Return exactly one single result from query by applying a limit.
 
         Raise :exc:`ValueError` if an existing limit is already present in the
@@ -193,7 +195,7 @@ class QueryResult(collections.abc.Sequence):
 
         return results[0]
 
-    def first(self):
+    def first(self) -> Optional[Any]:
         """Return first matching result from query by applying a limit.
 
         Raise :exc:`ValueError` if an existing limit is already present in the

@@ -1,6 +1,9 @@
 """Named sentinel values and well-known constants used throughout the API."""
 
+from __future__ import annotations
+
 import os
+from typing import Any, Union
 
 
 class Symbol(object):
@@ -12,7 +15,7 @@ class Symbol(object):
     object, so identity checks keep working on copied data.
     """
 
-    def __init__(self, name, value=True):
+    def __init__(self, name: str, value: Any = True) -> None:
         """Create a symbol called *name*.
 
         *value* decides how the symbol behaves in a boolean context, which
@@ -21,27 +24,27 @@ class Symbol(object):
         self.name = name
         self.value = value
 
-    def __str__(self):
+    def __str__(self) -> str:
         """Return the symbol name."""
         return str(self.name)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         """Return a readable representation such as ``Symbol(NOT_SET)``."""
         return "{0}({1})".format(type(self).__name__, self.name)
 
-    def __bool__(self):
+    def __bool__(self) -> bool:
         """Return the truth value configured for this symbol."""
         return bool(self.value)
 
-    def __copy__(self):
+    def __copy__(self) -> Symbol:
         """Return this very symbol: symbols are never duplicated."""
         return self
 
-    def __deepcopy__(self, memo):
+    def __deepcopy__(self, memo: dict) -> Symbol:
         """Return this very symbol: symbols are never duplicated."""
         return self
 
-    def __reduce__(self):
+    def __reduce__(self) -> Union[str, tuple]:
         """Pickle module level symbols by reference to keep them singletons."""
         for name, candidate in list(globals().items()):
             if candidate is self:
@@ -84,7 +87,7 @@ CONNECT_LOCATION_ID = "07b82a97-8cf9-11e3-9383-20c9d081909b"
 SERVER_LOCATION_ID = "3a372bde-05bc-11e4-8908-20c9d081909b"
 
 
-def _chunk_size(default=1024 * 1024):
+def _chunk_size(default: int = 1024 * 1024) -> int:
     """Return transfer chunk size, honouring FTRACK_API_FILE_CHUNK_SIZE."""
     raw = os.environ.get("FTRACK_API_FILE_CHUNK_SIZE")
     if raw is None or not str(raw).strip():

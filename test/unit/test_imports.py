@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 SOURCE = Path(__file__).resolve().parents[2] / "source"
 
 CHECK = r"""
@@ -32,6 +34,7 @@ def module_names():
     return names
 
 
+@pytest.mark.slow
 def test_every_module_imports_alone():
     names = module_names()
     assert len(names) > 80

@@ -1,8 +1,11 @@
 """Access to data on a filesystem, below an optional prefix folder."""
 
+from __future__ import annotations
+
 import contextlib
 import errno
 import os
+from typing import Any, Iterator
 
 import ftrack_api.accessor.base
 import ftrack_api.data
@@ -29,7 +32,7 @@ _ERRORS_BY_CODE = {
 
 
 @contextlib.contextmanager
-def error_handler(**kw):
+def error_handler(**kw: Any) -> Iterator[None]:
     """Turn operating system errors inside the block into accessor errors.
 
     *kw* (``operation``, ``resource_identifier``) describes what was being
@@ -54,7 +57,7 @@ class DiskAccessor(ftrack_api.accessor.base.Accessor):
     prefix (an empty one) identifiers are plain filesystem paths.
     """
 
-    def __init__(self, prefix, **kw):
+    def __init__(self, prefix: str, **kw: Any) -> None:
         """Use the folder *prefix* (in the syntax of the current OS) as the root.
 
         ``~`` and environment variables in *prefix* are expanded and it is
@@ -65,12 +68,12 @@ class DiskAccessor(ftrack_api.accessor.base.Accessor):
         self.prefix = prefix
         super(DiskAccessor, self).__init__(**kw)
 
-    def _inside_prefix(self, path):
+    def _inside_prefix(self, path: str) -> bool:
         """Whether the normalised absolute *path* is the prefix or below it."""
         prefix = self.prefix
         return path == prefix or path.startswith(prefix.rstrip(os.sep) + os.sep)
 
-    def get_filesystem_path(self, resource_identifier):
+    def get_filesystem_path(self, resource_identifier: str) -> str:
         """Return the filesystem path of *resource_identifier*.
 
         With a prefix: a relative identifier is joined to it and the result
@@ -93,30 +96,30 @@ class DiskAccessor(ftrack_api.accessor.base.Accessor):
                             "outside of configured prefix: {resource_identifier}.")
         return path
 
-    def list(self, resource_identifier):
+    def list(self, resource_identifier: str) -> list[str]:
         """Return identifiers of the entries of the container *resource_identifier*, sorted."""
         path = self.get_filesystem_path(resource_identifier)
         with error_handler(operation="list", resource_identifier=resource_identifier):
             names = sorted(os.listdir(path))
         return [os.path.join(resource_identifier, name) for name in names]
 
-    def exists(self, resource_identifier):
+    def exists(self, resource_identifier: str) -> bool:
         """Return whether *resource_identifier* exists on disk."""
         return os.path.exists(self.get_filesystem_path(resource_identifier))
 
-    def is_file(self, resource_identifier):
+    def is_file(self, resource_identifier: str) -> bool:
         """Return whether *resource_identifier* is a file."""
         return os.path.isfile(self.get_filesystem_path(resource_identifier))
 
-    def is_container(self, resource_identifier):
+    def is_container(self, resource_identifier: str) -> bool:
         """Return whether *resource_identifier* is a folder."""
         return os.path.isdir(self.get_filesystem_path(resource_identifier))
 
-    def is_sequence(self, resource_identifier):
+    def is_sequence(self, resource_identifier: str) -> bool:
         """Not supported by disk access: raise :class:`AccessorUnsupportedOperationError`."""
         raise AccessorUnsupportedOperationError(operation="is_sequence")
 
-    def open(self, resource_identifier, mode="rb"):
+    def open(self, resource_identifier: str, mode: str = "rb") -> ftrack_api.data.Data:
         """Return a :class:`ftrack_api.data.File` on *resource_identifier* in *mode*.
 
         The containing folder must exist (see :meth:`make_container`).
@@ -125,7 +128,7 @@ class DiskAccessor(ftrack_api.accessor.base.Accessor):
         with error_handler(operation="open", resource_identifier=resource_identifier):
             return ftrack_api.data.File(path, mode)
 
-    def remove(self, resource_identifier):
+    def remove(self, resource_identifier: str) -> None:
         """Remove the file or the empty folder *resource_identifier*.
 
         Raise :class:`AccessorResourceNotFoundError` when there is neither and
@@ -141,7 +144,7 @@ class DiskAccessor(ftrack_api.accessor.base.Accessor):
         with error_handler(operation="remove", resource_identifier=resource_identifier):
             remover(path)
 
-    def make_container(self, resource_identifier, recursive=True):
+    def make_container(self, resource_identifier: str, recursive: bool = True) -> None:
         """Make the folder *resource_identifier*; an existing folder is left alone.
 
         With *recursive* missing parent folders are made too; without it a
@@ -162,7 +165,7 @@ class DiskAccessor(ftrack_api.accessor.base.Accessor):
                 raise AccessorParentResourceNotFoundError(
                     resource_identifier=resource_identifier)
 
-    def get_container(self, resource_identifier):
+    def get_container(self, resource_identifier: str) -> str:
         """Return the identifier of the folder holding *resource_identifier*.
 
         With a prefix the answer is relative to it (``''`` for the prefix

@@ -11,10 +11,13 @@ the session's ``request_timeout`` as it was when the accessor (or file) was
 made.
 """
 
+from __future__ import annotations
+
 import base64
 import hashlib
 import os
 import threading
+from typing import IO, TYPE_CHECKING, Any, Optional, Union
 
 import requests
 
@@ -22,6 +25,9 @@ import ftrack_api.symbol
 from ftrack_api.accessor.base import Accessor
 from ftrack_api.data import String
 from ftrack_api.exception import AccessorOperationFailedError
+
+if TYPE_CHECKING:
+    from ftrack_api.session import Session
 
 #: Component types looked up when naming the uploaded file.
 _COMPONENT_TYPES = ("FileComponent", "Component")
@@ -33,12 +39,12 @@ _THREAD = threading.local()
 _DEFAULT_TIMEOUT = 60
 
 
-def _timeout_of(session):
+def _timeout_of(session: Session) -> float:
     """The request timeout of *session*, as it is now."""
     return getattr(session, "request_timeout", _DEFAULT_TIMEOUT)
 
 
-def _http():
+def _http() -> requests.Session:
     """This thread's HTTP session for data transfers (kept-alive connections).
 
     It carries no ftrack credentials, headers or cookies: transfers are
@@ -50,7 +56,7 @@ def _http():
     return http
 
 
-def _component_url(session, endpoint, resource_identifier, quote=True, **extra):
+def _component_url(session: Session, endpoint: str, resource_identifier: str, quote: bool = True, **extra: Any) -> str:
     """URL of ``component/<endpoint>`` for *resource_identifier*, with credentials.
 
     With *quote* the query is URL-encoded (for requests we send); without, it
@@ -67,7 +73,7 @@ def _component_url(session, endpoint, resource_identifier, quote=True, **extra):
     return "{0}/component/{1}?{2}".format(session.server_url, endpoint, query)
 
 
-def _describe(session, error):
+def _describe(session: Session, error: Exception) -> str:
     """Text of *error* for a message, without the session's API key in it.
 
     Errors of requests may quote the URL, which carries the key.
@@ -88,7 +94,7 @@ def _describe(session, error):
     return text
 
 
-def _failure(session, template, error):
+def _failure(session: Session, template: str, error: Exception) -> AccessorOperationFailedError:
     """The error raised for a failed transfer: *template* filled with *error*'s text."""
     return AccessorOperationFailedError(template.format(_describe(session, error)))
 
@@ -102,7 +108,7 @@ class ServerFile(String):
     is uploaded once even when nothing was written (an empty file).
     """
 
-    def __init__(self, resource_identifier, session, mode="rb"):
+    def __init__(self, resource_identifier: str, session: Session, mode: str = "rb") -> None:
         """Give access to *resource_identifier* through *session* in *mode*."""
         self.mode = mode
         self.resource_identifier = resource_identifier
@@ -114,27 +120,27 @@ class ServerFile(String):
         self._closed = False
         super(ServerFile, self).__init__()
 
-    def read(self, limit=None):
+    def read(self, limit: Optional[int] = None) -> Union[bytes, str]:
         """Return up to *limit* bytes, or all remaining data (downloaded first)."""
         if not self._has_read:
             self._read()
             self._has_read = True
         return super(ServerFile, self).read(limit)
 
-    def write(self, content):
+    def write(self, content: Union[bytes, str]) -> None:
         """Write *content*; it is uploaded on the next flush."""
         super(ServerFile, self).write(content)
         if self._writable:
             self._pending = True
 
-    def flush(self):
+    def flush(self) -> None:
         """Upload the data when something is waiting to be uploaded."""
         super(ServerFile, self).flush()
         if self._pending:
             self._write()
             self._pending = False
 
-    def close(self):
+    def close(self) -> None:
         """Upload pending data and release the temporary file."""
         if self._closed:
             return
@@ -144,20 +150,20 @@ class ServerFile(String):
             self._closed = True
             super(ServerFile, self).close()
 
-    def abort(self):
+    def abort(self) -> None:
         """Close without uploading what was written (after a failed transfer)."""
         self._pending = False
         self.close()
 
-    def seek(self, offset, whence=0):
+    def seek(self, offset: int, whence: int = 0) -> None:
         """Move the position to *offset* relative to *whence*."""
         super(ServerFile, self).seek(offset, whence)
 
-    def tell(self):
+    def tell(self) -> int:
         """Return the current position."""
         return super(ServerFile, self).tell()
 
-    def _read(self):
+    def _read(self) -> None:
         """Download the data into the buffer, keeping the current position."""
         stream = self.wrapped_file
         position = stream.tell()
@@ -177,7 +183,7 @@ class ServerFile(String):
         stream.flush()
         stream.seek(position)
 
-    def _write(self):
+    def _write(self) -> None:
         """Upload the whole buffer, keeping the current position."""
         session = self._session
         stream = self.wrapped_file
@@ -216,7 +222,7 @@ class ServerFile(String):
         finally:
             stream.seek(position)
 
-    def _get_size(self):
+    def _get_size(self) -> int:
         """Size of the buffered data in bytes."""
         stream = self.wrapped_file
         position = stream.tell()
@@ -225,7 +231,7 @@ class ServerFile(String):
         stream.seek(position)
         return size
 
-    def _compute_checksum(self):
+    def _compute_checksum(self) -> str:
         """Base64 MD5 digest (RFC 1864) of the buffer from the current position."""
         stream = self.wrapped_file
         position = stream.tell()
@@ -239,11 +245,13 @@ class ServerFile(String):
 class _ChunkedReader(object):
     """File-like view on *stream* that requests sends with a known length."""
 
-    def __init__(self, stream, size):
+    def __init__(self, stream: IO[bytes], size: int) -> None:
+        """Read from *stream*, which holds *size* bytes."""
         self._stream = stream
         self.len = size
 
-    def read(self, size=-1):
+    def read(self, size: Optional[int] = -1) -> bytes:
+        """Return the next chunk of at most *size* bytes (a default chunk when negative)."""
         if size is None or size < 0:
             size = ftrack_api.symbol.CHUNK_SIZE
         chunk = self._stream.read(size)
@@ -259,25 +267,26 @@ class ServerAccessor(Accessor):
     and listing or inspecting resources raises :exc:`NotImplementedError`.
     """
 
-    def __init__(self, session, **kw):
+    def __init__(self, session: Session, **kw: Any) -> None:
         """Use *session* for credentials, the server URL and upload metadata."""
         super(ServerAccessor, self).__init__(**kw)
         self._session = session
         self._timeout = _timeout_of(session)
 
     @property
-    def session(self):
+    def session(self) -> Session:
         """The session this accessor talks to the server through."""
         return self._session
 
-    def _url(self, endpoint, resource_identifier, quote=True, **extra):
+    def _url(self, endpoint: str, resource_identifier: str, quote: bool = True, **extra: Any) -> str:
+        """URL of ``component/<endpoint>`` for *resource_identifier* (see :func:`_component_url`)."""
         return _component_url(self._session, endpoint, resource_identifier, quote, **extra)
 
-    def open(self, resource_identifier, mode="rb"):
+    def open(self, resource_identifier: str, mode: str = "rb") -> ServerFile:
         """Return a :class:`ServerFile` on *resource_identifier*."""
         return ServerFile(resource_identifier, session=self._session, mode=mode)
 
-    def remove(self, resource_identifier):
+    def remove(self, resource_identifier: str) -> None:
         """Ask the server to delete the data of *resource_identifier*."""
         url = self._url("remove", resource_identifier)
         try:
@@ -287,34 +296,34 @@ class ServerAccessor(Accessor):
         except Exception as error:
             raise _failure(self._session, "Failed to remove file: {0}.", error)
 
-    def get_container(self, resource_identifier):
+    def get_container(self, resource_identifier: str) -> Optional[str]:
         """Components are not kept in containers on the server: None."""
         return None
 
-    def make_container(self, resource_identifier, recursive=True):
+    def make_container(self, resource_identifier: str, recursive: bool = True) -> None:
         """Containers need nothing on the server."""
 
-    def list(self, resource_identifier):
+    def list(self, resource_identifier: str) -> list[str]:
         raise NotImplementedError()
 
-    def exists(self, resource_identifier):
+    def exists(self, resource_identifier: str) -> bool:
         """Always False: existence is not checked against the server."""
         return False
 
-    def is_file(self, resource_identifier):
+    def is_file(self, resource_identifier: str) -> bool:
         raise NotImplementedError()
 
-    def is_container(self, resource_identifier):
+    def is_container(self, resource_identifier: str) -> bool:
         raise NotImplementedError()
 
-    def is_sequence(self, resource_identifier):
+    def is_sequence(self, resource_identifier: str) -> bool:
         raise NotImplementedError()
 
-    def get_url(self, resource_identifier):
+    def get_url(self, resource_identifier: str) -> str:
         """URL that downloads the data of *resource_identifier*."""
         return self._url("get", resource_identifier, quote=False)
 
-    def get_thumbnail_url(self, resource_identifier, size=None):
+    def get_thumbnail_url(self, resource_identifier: str, size: Optional[int] = None) -> str:
         """URL of a thumbnail of *resource_identifier*, scaled to fit *size* pixels."""
         return self._url("thumbnail", resource_identifier, quote=False, size=size)
 

@@ -1,12 +1,19 @@
 """Asset version entity."""
 
+from __future__ import annotations
+
+from typing import Any, Mapping, Optional, Union
+
 import ftrack_api.entity.base
+from ftrack_api.entity.base import Entity
 
 
 class AssetVersion(ftrack_api.entity.base.Entity):
     """Represent asset version."""
 
-    def create_component(self, path, data=None, location=None):
+    def create_component(
+        self, path: str, data: Optional[Mapping[str, Any]] = None, location: Union[Entity, str, None] = None
+    ) -> Entity:
         """Create a component of this version from *path* (a file or a sequence).
 
         *path*, *data* and *location* are as for
@@ -20,7 +27,7 @@ class AssetVersion(ftrack_api.entity.base.Entity):
         data["version"] = self
         return self.session.create_component(path, data=data, location=location)
 
-    def encode_media(self, media, keep_original="auto"):
+    def encode_media(self, media: Union[str, Entity], keep_original: Union[bool, str] = "auto") -> Entity:
         """Encode *media* (a file path or a server component) for this version.
 
         Returns the encoding Job; see

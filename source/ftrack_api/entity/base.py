@@ -1,19 +1,25 @@
 """Base class of all entity classes."""
 
+from __future__ import annotations
+
 import abc
 import collections.abc
 import functools
 import logging
+from typing import Any, Dict, List, Optional
 
+import ftrack_api._recording
 import ftrack_api.attribute
 import ftrack_api.inspection
-import ftrack_api.operation
 import ftrack_api.symbol
 from ftrack_api.logging import LazyLogMessage as L
 
 NOT_SET = ftrack_api.symbol.NOT_SET
 
 _LOGGER = logging.getLogger(__name__)
+
+_new_object = object.__new__
+_EntityState = ftrack_api.inspection.EntityState
 
 
 class DynamicEntityTypeMetaclass(abc.ABCMeta):
@@ -38,18 +44,17 @@ class Entity(
 ):
     """Base class for all entities.
 
-    Values are kept in two dictionaries per instance: ``_local`` holds values
-    set locally and not yet persisted, ``_remote`` the last values known from
-    the server. An attribute missing from both is NOT_SET.
+    The values of an entity live in its
+    :class:`~ftrack_api.inspection.EntityState` (see
+    :func:`ftrack_api.inspection.entity_state`): values set locally and not
+    yet persisted, and the last values known from the server. An attribute
+    missing from both is NOT_SET.
     """
 
     entity_type = "Entity"
     attributes = None
     primary_key_attributes = None
     default_projections = None
-
-    #: True while the entity's creation is pending (not yet committed).
-    _created = False
 
     #: Names of collection attributes (set per generated class).
     _collection_names = frozenset()
@@ -70,8 +75,7 @@ class Entity(
         """
         super(Entity, self).__init__()
         self.session = session
-        self._local = {}
-        self._remote = {}
+        self._state = _EntityState()
 
         if data is None:
             data = {}
@@ -82,47 +86,56 @@ class Entity(
             self._construct(data)
 
     @functools.cached_property
-    def logger(self):
+    def logger(self) -> logging.Logger:
         """Return the logger of this entity, named after its class."""
         return logging.getLogger(__name__ + "." + type(self).__name__)
 
-    def _attribute_for_data(self, attributes, key):
-        """The attribute *key* of incoming data names, or None (logged) when there is none."""
-        attribute = attributes.get(key)
-        if attribute is None:
-            _LOGGER.debug(L("Ignoring {0!r}: {1!r} has no such attribute.", key, self))
-        return attribute
+    def _attributes_for_data(self, data):
+        """Yield (name, attribute, value) for the values of *data* naming an attribute.
 
-    def _reconstruct(self, data):
-        """Apply *data* as remote values."""
+        Other names are logged and skipped, as is ``__entity_type__``.
+        """
         attributes = self.attributes
         for key, value in data.items():
             if key == "__entity_type__":
                 continue
-            attribute = self._attribute_for_data(attributes, key)
+            attribute = attributes.get(key)
             if attribute is None:
+                _LOGGER.debug(L("Ignoring {0!r}: {1!r} has no such attribute.", key, self))
                 continue
+            yield key, attribute, value
+
+    def _reconstruct(self, data):
+        """Apply *data* as remote values."""
+        for _, attribute, value in self._attributes_for_data(data):
             attribute.set_remote_value(self, value)
 
     def _construct(self, data):
         """Apply *data* and defaults as local values of a new entity."""
-        attributes = self.attributes
-        local = self._local
+        local = self._state.local
         relational = []
 
-        for key, value in data.items():
-            if key == "__entity_type__":
-                continue
-            attribute = self._attribute_for_data(attributes, key)
-            if attribute is None:
-                continue
+        for key, attribute, value in self._attributes_for_data(data):
             if isinstance(attribute, ftrack_api.attribute.ScalarAttribute):
                 if value is not NOT_SET:
                     local[key] = value
             else:
                 relational.append((attribute, value))
 
-        for attribute in attributes:
+        self._apply_defaults(data)
+
+        # New from the start, so that reading the key for the operation
+        # fetches nothing; an entity whose creation is not recorded is not new.
+        self._state.created = True
+        self._state.created = ftrack_api._recording.record_create(self, dict(local))
+
+        for attribute, value in relational:
+            attribute.set_local_value(self, value)
+
+    def _apply_defaults(self, data):
+        """Set the default of every attribute neither in *data* nor set locally."""
+        local = self._state.local
+        for attribute in self.attributes:
             name = attribute.name
             if name in local or name in data:
                 continue
@@ -134,59 +147,9 @@ class Entity(
             if default_value is not NOT_SET:
                 local[name] = default_value
 
-        session = self.session
-        if session is not None and session.record_operations:
-            self._created = True
-            session._record_operation(
-                ftrack_api.operation.CreateEntityOperation(
-                    self.entity_type,
-                    ftrack_api.inspection.primary_key(self),
-                    dict(local),
-                )
-            )
-
-        for attribute, value in relational:
-            attribute.set_local_value(self, value)
-
-    def _record_update(self, name, old_value, new_value):
-        """Record change of attribute *name* in the session."""
-        session = self.session
-        if session is None or not session.record_operations:
-            return
-        session._record_operation(
-            ftrack_api.operation.UpdateEntityOperation(
-                self.entity_type,
-                ftrack_api.inspection.primary_key(self),
-                name,
-                old_value,
-                new_value,
-            )
-        )
-
-    def _identity_key(self):
-        """Return identity tuple (type, key values as text) without loading."""
-        local = self._local
-        remote = self._remote
-        values = []
-        for name in self.primary_key_attributes:
-            if name in local:
-                value = local[name]
-            else:
-                value = remote.get(name, NOT_SET)
-            values.append(str(value))
-        return (self.entity_type, tuple(values))
-
     def _format_key(self):
         """Return primary key values as text for representations."""
-        local = self._local
-        remote = self._remote
-        values = []
-        for name in self.primary_key_attributes or ():
-            if name in local:
-                values.append(str(local[name]))
-            else:
-                values.append(str(remote.get(name, NOT_SET)))
-        return ", ".join(values)
+        return ", ".join(ftrack_api.inspection.identity_key(self)[1])
 
     def __repr__(self):
         """Return representation of instance."""
@@ -198,7 +161,7 @@ class Entity(
 
     def __hash__(self):
         """Return hash of the entity identity."""
-        return hash(self._identity_key())
+        return hash(ftrack_api.inspection.identity_key(self))
 
     def __eq__(self, other):
         """Return whether *other* is the same entity (same identity)."""
@@ -206,7 +169,8 @@ class Entity(
             return True
         if not isinstance(other, Entity):
             return False
-        return self._identity_key() == other._identity_key()
+        identity_key = ftrack_api.inspection.identity_key
+        return identity_key(self) == identity_key(other)
 
     def __ne__(self, other):
         """Return whether *other* is a different entity."""
@@ -222,11 +186,12 @@ class Entity(
 
     def __getitem__(self, key):
         """Return attribute value for *key*."""
-        local = self._local
+        state = self._state
+        local = state.local
         if key in local:
             return local[key]
         if key not in self._collection_names:
-            remote = self._remote
+            remote = state.remote
             if key in remote:
                 return remote[key]
         attribute = self.attributes.get(key)
@@ -261,7 +226,7 @@ class Entity(
         """Return whether *key* is an attribute name."""
         return key in self.attributes
 
-    def values(self):
+    def values(self) -> List[Any]:
         """Return list of values.
 
         Will fetch all values from the server if not already fetched or set
@@ -269,7 +234,7 @@ class Entity(
         """
         return [value for _, value in self.items()]
 
-    def items(self):
+    def items(self) -> List[tuple]:
         """Return list of tuples of (key, value) pairs.
 
         .. note::
@@ -277,98 +242,112 @@ class Entity(
             Will fetch all values from the server if not already fetched or
             set locally.
         """
-        self._populate_unset_scalar_attributes()
+        populate_unset_scalars(self)
         return [(name, self[name]) for name in self.attributes.keys()]
 
-    def _populate_unset_scalar_attributes(self):
-        """Fetch all scalar attributes without a value in one query."""
-        session = self.session
-        if (
-            session is None
-            or self._created
-            or not session.auto_populate
-            or session.closed
-        ):
-            return
-        projections = [
-            attribute.name
-            for attribute in self.attributes
-            if isinstance(attribute, ftrack_api.attribute.ScalarAttribute)
-            and attribute.name not in self._remote
-        ]
-        if projections:
-            session.populate([self], ", ".join(projections))
-
-    def clear(self):
+    def clear(self) -> None:
         """Reset all locally modified attribute values."""
-        self._local.clear()
+        self._state.local.clear()
 
-    def merge(self, entity, merged=None):
-        """Merge *entity* attribute values and other data into this entity.
+    def merge(self, entity: "Entity", merged: Optional[dict] = None) -> List[Dict[str, Any]]:
+        """Merge the values *entity* holds into this entity.
 
-        Only merge values from *entity* that are not NOT_SET.
-
-        Return a list of changes made with each change being a mapping with
-        the keys:
-
-            * type - Either 'remote_attribute', 'local_attribute' or
-              'property'.
-            * name - The name of the attribute / property modified.
-            * old_value - The previous value.
-            * new_value - The new merged value.
+        Values that are NOT_SET are skipped, and *merged* (identity to
+        attached entity) is passed on to the session's merge of the values.
+        Return one mapping per change made, with the keys ``type``
+        (``'remote_attribute'`` or ``'local_attribute'``), ``name``,
+        ``old_value`` and ``new_value``.
         """
         if merged is None:
             merged = {}
-
+        mine = self._state
+        theirs = ftrack_api.inspection.entity_state(entity)
         log = []
-        session = self.session
-
         for attribute in entity.attributes:
-            name = attribute.name
-            own = self.attributes.get(name)
+            own = self.attributes.get(attribute.name)
             if own is None:
                 continue
-            is_collection = isinstance(
-                own, ftrack_api.attribute.AbstractCollectionAttribute
-            )
-
             for kind, source, target in (
-                ("remote_attribute", entity._remote, self._remote),
-                ("local_attribute", entity._local, self._local),
+                ("remote_attribute", theirs.remote, mine.remote),
+                ("local_attribute", theirs.local, mine.local),
             ):
-                if name not in source:
-                    continue
-                value = source[name]
-                if value is NOT_SET:
-                    continue
-                if session is not None:
-                    value = session._merge(value, merged)
-                if is_collection:
-                    items = own._items(value)
-                    if kind == "local_attribute":
-                        value = own._new_collection(self, items)
-                    else:
-                        value = items
-                old_value = target.get(name, NOT_SET)
-                if is_collection:
-                    unchanged = own._items(old_value) == own._items(value)
-                else:
-                    try:
-                        unchanged = old_value is value or old_value == value
-                    except Exception:
-                        unchanged = False
-                if unchanged:
-                    continue
-                if is_collection and kind == "remote_attribute":
-                    own._refresh_copy(self, old_value)
-                target[name] = value
-                log.append(
-                    {
-                        "type": kind,
-                        "name": name,
-                        "old_value": old_value,
-                        "new_value": value,
-                    }
-                )
-
+                change = self._merge_value(own, kind, source, target, merged)
+                if change is not None:
+                    log.append(change)
         return log
+
+    def _merge_value(self, attribute, kind, source, target, merged):
+        """Merge the value of *attribute* from *source* into *target*.
+
+        Return the change made (see :meth:`merge`) or None.
+        """
+        name = attribute.name
+        value = source.get(name, NOT_SET)
+        if value is NOT_SET:
+            return None
+        if self.session is not None:
+            value = self.session.merge(value, merged)
+        is_collection = isinstance(attribute, ftrack_api.attribute.AbstractCollectionAttribute)
+        if is_collection:
+            members = attribute.members(value)
+            value = attribute.new_collection(self, members) if kind == "local_attribute" else members
+        old_value = target.get(name, NOT_SET)
+        if _unchanged(attribute, is_collection, old_value, value):
+            return None
+        if is_collection and kind == "remote_attribute":
+            attribute.refresh_copy(self, old_value)
+        target[name] = value
+        return {"type": kind, "name": name, "old_value": old_value, "new_value": value}
+
+
+def _unchanged(attribute, is_collection, old_value, value):
+    """Return whether *value* of *attribute* equals *old_value* (collections by members)."""
+    if is_collection:
+        return attribute.members(old_value) == attribute.members(value)
+    try:
+        return old_value is value or old_value == value
+    except Exception:
+        return False
+
+
+def populate_unset_scalars(entity: Entity) -> None:
+    """Fetch, in one query, every scalar attribute of *entity* without a known value.
+
+    Nothing is fetched for a new entity, a closed session or when the
+    session does not populate automatically.
+    """
+    session = entity.session
+    state = ftrack_api.inspection.entity_state(entity)
+    if session is None or state.created or not session.auto_populate or session.closed:
+        return
+    projections = [
+        attribute.name
+        for attribute in entity.attributes
+        if isinstance(attribute, ftrack_api.attribute.ScalarAttribute)
+        and attribute.name not in state.remote
+    ]
+    if projections:
+        session.populate([entity], ", ".join(projections))
+
+
+def reconstructed(cls: type, session: Any, remote: dict) -> Entity:
+    """Return an entity of *cls* in *session* holding *remote* as its remote values.
+
+    *remote* maps attribute names of *cls* to values as the server sends
+    them and becomes the entity's storage. Classes keeping the standard
+    constructor skip it (no per attribute work): this is the path of every
+    entity a query answer brings.
+    """
+    if cls.__init__ is not _ENTITY_INIT:
+        return cls(session, remote, reconstructing=True)
+    entity = _new_object(cls)
+    entity.session = session
+    # The state's constructor, inlined: this runs for every entity received.
+    state = entity._state = _new_object(_EntityState)
+    state.local = {}
+    state.remote = remote
+    state.created = False
+    return entity
+
+
+_ENTITY_INIT = Entity.__init__

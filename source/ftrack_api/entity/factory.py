@@ -1,8 +1,11 @@
 """Build entity classes from server schemas."""
 
+from __future__ import annotations
+
 import logging
 import threading
 import uuid
+from typing import Any, List, Optional
 
 import ftrack_api.attribute
 import ftrack_api.cache
@@ -15,6 +18,7 @@ import ftrack_api.entity.location
 import ftrack_api.entity.note
 import ftrack_api.entity.project_schema
 import ftrack_api.entity.user
+import ftrack_api.inspection
 import ftrack_api.symbol
 from ftrack_api.logging import LazyLogMessage as L
 
@@ -33,14 +37,14 @@ def _new_uid(entity=None):
 class Factory(object):
     """Entity class factory."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         """Initialise factory."""
         super(Factory, self).__init__()
         self.logger = logging.getLogger(
             __name__ + "." + self.__class__.__name__
         )
 
-    def create(self, schema, bases=None):
+    def create(self, schema: dict, bases: Optional[List[type]] = None) -> type:
         """Create and return entity class from *schema*.
 
         *bases* should be a list of bases to give the constructed class. If
@@ -62,7 +66,7 @@ class Factory(object):
         class_namespace["default_projections"] = list(
             schema.get("default_projections", [])
         )
-        class_namespace["_collection_names"] = attributes._collection_names
+        class_namespace["_collection_names"] = attributes.collection_names
 
         cls = ftrack_api.entity.base.DynamicEntityTypeMetaclass(
             str(class_name), tuple(class_bases), class_namespace
@@ -82,77 +86,57 @@ class Factory(object):
         for name, fragment in schema.get("properties", {}).items():
             if fragment.get("restricted_projection"):
                 continue
-
-            mutable = name not in immutable_properties
-            computed = name in computed_properties
-
-            default = fragment.get("default", NOT_SET)
-            if default == "{uid}":
-                default = _new_uid
-
-            data_type = fragment.get("type", NOT_SET)
-            attribute = None
-
-            if data_type is not NOT_SET:
-                if data_type in _SCALAR_TYPES:
-                    if data_type == "string" and fragment.get("format") == "date-time":
-                        data_type = "datetime"
-                    attribute = self.create_scalar_attribute(
-                        class_name, name, mutable, computed, default, data_type
-                    )
-                elif data_type == "array":
-                    attribute = self.create_collection_attribute(
-                        class_name, name, mutable
-                    )
-                elif data_type == "mapped_array":
-                    reference = fragment.get("items", {}).get("$ref", NOT_SET)
-                    if reference is NOT_SET:
-                        self.logger.debug(
-                            L(
-                                "Skipping {0}.{1} mapped_array attribute that "
-                                "does not define a schema reference.",
-                                class_name,
-                                name,
-                            )
-                        )
-                        continue
-                    attribute = self.create_mapped_collection_attribute(
-                        class_name, name, mutable, reference
-                    )
-                else:
-                    self.logger.debug(
-                        L(
-                            "Skipping {0}.{1} attribute with unrecognised data "
-                            "type {2}",
-                            class_name,
-                            name,
-                            data_type,
-                        )
-                    )
-            else:
-                reference = fragment.get("$ref", NOT_SET)
-                if reference is NOT_SET:
-                    self.logger.debug(
-                        L(
-                            "Skipping {0}.{1} attribute that has no data type "
-                            "or reference.",
-                            class_name,
-                            name,
-                        )
-                    )
-                    continue
-                attribute = self.create_reference_attribute(
-                    class_name, name, mutable, reference
-                )
-
+            attribute = self._attribute_from_fragment(
+                class_name,
+                name,
+                fragment,
+                mutable=name not in immutable_properties,
+                computed=name in computed_properties,
+            )
             if attribute is not None:
                 attributes.add(attribute)
 
         return attributes
 
+    def _skip(self, class_name, name, reason, *arguments):
+        """Log that attribute *name* of *class_name* is skipped for *reason*."""
+        self.logger.debug(
+            L("Skipping {0}.{1} attribute: " + reason, class_name, name, *arguments)
+        )
+
+    def _attribute_from_fragment(self, class_name, name, fragment, mutable, computed):
+        """Return the attribute schema *fragment* describes, or None to skip it."""
+        data_type = fragment.get("type", NOT_SET)
+        if data_type is NOT_SET:
+            reference = fragment.get("$ref", NOT_SET)
+            if reference is NOT_SET:
+                self._skip(class_name, name, "no data type or reference.")
+                return None
+            return self.create_reference_attribute(class_name, name, mutable, reference)
+
+        if data_type in _SCALAR_TYPES:
+            if data_type == "string" and fragment.get("format") == "date-time":
+                data_type = "datetime"
+            default = fragment.get("default", NOT_SET)
+            if default == "{uid}":
+                default = _new_uid
+            return self.create_scalar_attribute(
+                class_name, name, mutable, computed, default, data_type
+            )
+        if data_type == "array":
+            return self.create_collection_attribute(class_name, name, mutable)
+        if data_type == "mapped_array":
+            reference = fragment.get("items", {}).get("$ref", NOT_SET)
+            if reference is NOT_SET:
+                self._skip(class_name, name, "mapped_array without a schema reference.")
+                return None
+            return self.create_mapped_collection_attribute(class_name, name, mutable, reference)
+        self._skip(class_name, name, "unrecognised data type {2}.", data_type)
+        return None
+
     def create_scalar_attribute(
-        self, class_name, name, mutable, computed, default, data_type
-    ):
+        self, class_name: str, name: str, mutable: bool, computed: bool, default: Any, data_type: str
+    ) -> ftrack_api.attribute.ScalarAttribute:
         """Return appropriate scalar attribute instance."""
         return ftrack_api.attribute.ScalarAttribute(
             name,
@@ -162,29 +146,25 @@ class Factory(object):
             computed=computed,
         )
 
-    def create_reference_attribute(self, class_name, name, mutable, reference):
+    def create_reference_attribute(
+        self, class_name: str, name: str, mutable: bool, reference: str
+    ) -> ftrack_api.attribute.ReferenceAttribute:
         """Return appropriate reference attribute instance."""
         return ftrack_api.attribute.ReferenceAttribute(
             name, reference, mutable=mutable
         )
 
-    def create_collection_attribute(self, class_name, name, mutable):
+    def create_collection_attribute(
+        self, class_name: str, name: str, mutable: bool
+    ) -> ftrack_api.attribute.CollectionAttribute:
         """Return appropriate collection attribute instance."""
         return ftrack_api.attribute.CollectionAttribute(name, mutable=mutable)
 
     def create_mapped_collection_attribute(
-        self, class_name, name, mutable, reference
-    ):
+        self, class_name: str, name: str, mutable: bool, reference: str
+    ) -> Optional[ftrack_api.attribute.AbstractCollectionAttribute]:
         """Return appropriate mapped collection attribute instance."""
-        self.logger.debug(
-            L(
-                "Skipping {0}.{1} mapped_array attribute that has no "
-                "implementation defined for reference {2}.",
-                class_name,
-                name,
-                reference,
-            )
-        )
+        self._skip(class_name, name, "no mapped_array implementation for reference {2}.", reference)
         return None
 
 
@@ -202,7 +182,7 @@ class _DeferredAttributes(ftrack_api.attribute.Attributes):
     def __init__(self, factory, schema, class_name):
         # Deliberately no base initialisation: _data is filled on first use.
         # The collection names set is shared with the class from the start.
-        self._collection_names = set()
+        self.collection_names = set()
         self._pending = (factory, schema, class_name)
 
     def _build(self):
@@ -210,15 +190,15 @@ class _DeferredAttributes(ftrack_api.attribute.Attributes):
             if self.__class__ is _DeferredAttributes:
                 factory, schema, class_name = self._pending
                 built = factory._build_attributes(schema, class_name)
-                self._data = built._data
-                self._collection_names.update(built._collection_names)
+                self._data = self.by_name = built.by_name
+                self.collection_names.update(built.collection_names)
                 del self._pending
                 self.__class__ = ftrack_api.attribute.Attributes
 
     def __getattr__(self, name):
-        if name == "_data":
+        if name in ("_data", "by_name"):
             self._build()
-            return self._data
+            return getattr(self, name)
         raise AttributeError(name)
 
     def add(self, attribute):
@@ -303,7 +283,7 @@ def _custom_attribute_value_creator(value_type):
         owner = proxy.collection.entity
         session = owner.session
         key = data["key"]
-        if not owner._created:
+        if not ftrack_api.inspection.entity_state(owner).created:
             raise KeyError(
                 "Custom attribute {0!r} does not exist on {1!r}.".format(key, owner)
             )
@@ -323,38 +303,38 @@ def _custom_attribute_value_creator(value_type):
             )
         # Becomes a member without recording a change of the collection: the
         # value itself is written (upserted) through the update below.
-        proxy.collection._data.append(value_entity)
+        proxy.collection.assign(list(proxy.collection) + [value_entity])
         value_entity["value"] = data["value"]
         return value_entity
 
     return creator
 
 
+#: Classes the entity types of these names derive from (and every type
+#: whose name ends with "Component" from Component).
+_SPECIAL_BASES = {
+    "ProjectSchema": ftrack_api.entity.project_schema.ProjectSchema,
+    "Location": ftrack_api.entity.location.Location,
+    "AssetVersion": ftrack_api.entity.asset_version.AssetVersion,
+    "Note": ftrack_api.entity.note.Note,
+    "Job": ftrack_api.entity.job.Job,
+    "User": ftrack_api.entity.user.User,
+}
+
+
 class StandardFactory(Factory):
     """Standard entity class factory."""
 
-    def create(self, schema, bases=None):
+    def create(self, schema: dict, bases: Optional[List[type]] = None) -> type:
         """Create and return entity class from *schema*."""
         if bases is None:
             bases = [ftrack_api.entity.base.Entity]
         bases = list(bases)
 
         entity_type = schema["id"]
-        special = None
-        if entity_type == "ProjectSchema":
-            special = ftrack_api.entity.project_schema.ProjectSchema
-        elif entity_type == "Location":
-            special = ftrack_api.entity.location.Location
-        elif entity_type == "AssetVersion":
-            special = ftrack_api.entity.asset_version.AssetVersion
-        elif entity_type.endswith("Component"):
+        special = _SPECIAL_BASES.get(entity_type)
+        if special is None and entity_type.endswith("Component"):
             special = ftrack_api.entity.component.Component
-        elif entity_type == "Note":
-            special = ftrack_api.entity.note.Note
-        elif entity_type == "Job":
-            special = ftrack_api.entity.job.Job
-        elif entity_type == "User":
-            special = ftrack_api.entity.user.User
 
         if special is not None and not any(
             issubclass(base, special) for base in bases
@@ -380,8 +360,8 @@ class StandardFactory(Factory):
         return super(StandardFactory, self).create(schema, bases=bases)
 
     def create_mapped_collection_attribute(
-        self, class_name, name, mutable, reference
-    ):
+        self, class_name: str, name: str, mutable: bool, reference: str
+    ) -> Optional[ftrack_api.attribute.AbstractCollectionAttribute]:
         """Return appropriate mapped collection attribute instance."""
         if reference == "Metadata":
             return ftrack_api.attribute.KeyValueMappedCollectionAttribute(
@@ -404,13 +384,6 @@ class StandardFactory(Factory):
             attribute.set_keys_individually = True
             return attribute
 
-        self.logger.debug(
-            L(
-                "Skipping {0}.{1} mapped_array attribute that has no "
-                "implementation defined for reference {2}.",
-                class_name,
-                name,
-                reference,
-            )
+        return super(StandardFactory, self).create_mapped_collection_attribute(
+            class_name, name, mutable, reference
         )
-        return None

@@ -1,12 +1,21 @@
 """Job entity."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Mapping, Optional
+
 import ftrack_api.entity.base
+
+if TYPE_CHECKING:
+    from ftrack_api.session import Session
 
 
 class Job(ftrack_api.entity.base.Entity):
     """Represent job."""
 
-    def __init__(self, session, data=None, reconstructing=False):
+    def __init__(
+        self, session: Session, data: Optional[Mapping[str, Any]] = None, reconstructing: bool = False
+    ) -> None:
         """Initialise entity.
 
         *session* is an instance of :class:`ftrack_api.session.Session` that

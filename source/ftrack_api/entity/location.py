@@ -15,28 +15,42 @@ as in the official client: :meth:`Location._get_context`,
 :meth:`Location._get_resource_identifiers`.
 """
 
+from __future__ import annotations
+
 import collections.abc
 import contextlib
 import threading
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional
 
+import ftrack_api._unit_of_work
 import ftrack_api.entity.base
 import ftrack_api.event.base
 import ftrack_api.exception
+import ftrack_api.inspection
 import ftrack_api.symbol
+from ftrack_api.entity.base import Entity
 from ftrack_api.logging import LazyLogMessage as L  # noqa: F401 (public name)
+
+if TYPE_CHECKING:
+    import ftrack_api.accessor.base
+    import ftrack_api.data
+    from ftrack_api.session import Session
 
 NOT_SET = ftrack_api.symbol.NOT_SET
 
 #: Component ids per query when asking the server about registrations.
 _IDS_PER_QUERY = 200
 
+#: End of the messages of failed adds, naming the data that may need cleaning up.
+_CLEANUP_NOTE = "\n{indent}Transferred component data that may require cleanup: {transferred}"
 
-def _chunks(values, size=_IDS_PER_QUERY):
+
+def _chunks(values: list[str], size: int = _IDS_PER_QUERY) -> Iterator[list[str]]:
     for start in range(0, len(values), size):
         yield values[start:start + size]
 
 
-def _members(component):
+def _members(component: Entity) -> list[Entity]:
     """Members of a container component, or an empty list for a file."""
     if "members" not in component.keys():
         return []
@@ -46,7 +60,9 @@ def _members(component):
     return list(members)
 
 
-def _with_members(components, sources, members_first=False):
+def _with_members(
+    components: list[Entity], sources: list[Any], members_first: bool = False
+) -> list[tuple[Entity, Any]]:
     """Pairs of (component, source) for *components* and all their members."""
     pairs = []
     for component, source in zip(components, sources):
@@ -61,7 +77,9 @@ def _with_members(components, sources, members_first=False):
     return pairs
 
 
-def _component_location_entities(session, component_ids, location_id=None):
+def _component_location_entities(
+    session: Session, component_ids: Iterable[str], location_id: Optional[str] = None
+) -> list[Entity]:
     """``ComponentLocation`` entities of *component_ids*, in *location_id* only when given."""
     ids = sorted(set(str(identifier) for identifier in component_ids))
     in_location = ' and location_id is "{0}"'.format(location_id) if location_id else ""
@@ -75,7 +93,7 @@ def _component_location_entities(session, component_ids, location_id=None):
     return entities
 
 
-def _component_locations(session, component_ids):
+def _component_locations(session: Session, component_ids: Iterable[str]) -> dict[str, dict[str, str]]:
     """Return ``{component id: {location id: resource identifier}}`` from the server."""
     rows = {}
     for row in _component_location_entities(session, component_ids):
@@ -91,7 +109,7 @@ _KNOWN = threading.local()
 
 
 @contextlib.contextmanager
-def _batch_lookups():
+def _batch_lookups() -> Iterator[None]:
     """Within the block, :func:`_remember` and :func:`_resource_identifier` share answers."""
     previous = getattr(_KNOWN, "identifiers", None)
     _KNOWN.identifiers = {}
@@ -101,7 +119,7 @@ def _batch_lookups():
         _KNOWN.identifiers = previous
 
 
-def _remember(location, components):
+def _remember(location: Any, components: Iterable[Entity]) -> None:
     """Look up the identifiers of *components* in *location* at once, for this block.
 
     Components not in *location* are left out; nothing is raised.
@@ -125,7 +143,16 @@ def _remember(location, components):
         return
 
 
-def _resource_identifier(location, component):
+def _remember_by_source(pairs: list[tuple[Entity, Any]]) -> None:
+    """Look up at once, per source, the identifiers of the ``(component, source)`` *pairs*."""
+    by_source = collections.OrderedDict()
+    for component, source in pairs:
+        by_source.setdefault(id(source), (source, []))[1].append(component)
+    for source, source_components in by_source.values():
+        _remember(source, source_components)
+
+
+def _resource_identifier(location: Location, component: Entity) -> str:
     """``location.get_resource_identifier(component)``, answered from a batch when possible."""
     known = getattr(_KNOWN, "identifiers", None)
     if known:
@@ -145,7 +172,7 @@ class _NoAccessorError(ftrack_api.exception.LocationError,
 
     default_message = "No accessor defined for location {location}."
 
-    def __init__(self, location, operation):
+    def __init__(self, location: Location, operation: str) -> None:
         ftrack_api.exception.AccessorUnsupportedOperationError.__init__(
             self, operation, details=dict(location=location))
 
@@ -162,15 +189,16 @@ class Location(ftrack_api.entity.base.Entity):
     #: Preference when picking a location: lower numbers win.
     priority = 95
 
-    def __str__(self):
+    def __str__(self) -> str:
         """Return ``<ClassName("name", id)>``."""
-        name = self._local.get("name", self._remote.get("name", NOT_SET))
+        state = ftrack_api.inspection.entity_state(self)
+        name = state.local.get("name", state.remote.get("name", NOT_SET))
         if name is NOT_SET:
             return super(Location, self).__str__()
         return '<{0}("{1}", {2})>'.format(type(self).__name__, name, self._format_key())
 
     # Adding ----------------------------------------------------------------
-    def add_component(self, component, source, recursive=True):
+    def add_component(self, component: Entity, source: Any, recursive: bool = True) -> None:
         """Add *component* to this location, copying its data from *source*.
 
         *source* is another location holding the component. Raise
@@ -181,7 +209,9 @@ class Location(ftrack_api.entity.base.Entity):
         """
         return self.add_components([component], sources=source, recursive=recursive)
 
-    def add_components(self, components, sources, recursive=True, _depth=0):
+    def add_components(
+        self, components: Iterable[Entity], sources: Any, recursive: bool = True, _depth: int = 0
+    ) -> None:
         """Add *components*, each from the matching entry of *sources*.
 
         *sources* is one source for all components or a sequence with one
@@ -199,6 +229,27 @@ class Location(ftrack_api.entity.base.Entity):
         ``transferred`` detail lists the ``(component, resource identifier)``
         pairs whose data was written and may need cleaning up. Commits.
         """
+        pairs = self._pairs_to_add(components, sources, recursive)
+        if not pairs:
+            return
+
+        present = self._ids_present([component for component, _ in pairs])
+        existing = [component for component, _ in pairs if component["id"] in present]
+        if existing:
+            raise ftrack_api.exception.ComponentInLocationError(existing, self)
+
+        indent = "    " * (_depth + 1)
+        transferred = self._transfer_data(pairs, indent)
+        for component in self._register_transferred(transferred, indent):
+            self._publish_event(ftrack_api.symbol.COMPONENT_ADDED_TO_LOCATION_TOPIC, component)
+
+    def _pairs_to_add(self, components: Iterable[Entity], sources: Any, recursive: bool) -> list[tuple[Entity, Any]]:
+        """Pair each of *components* with its source, members first when *recursive*.
+
+        Raise :exc:`ValueError` when the number of *sources* does not fit and
+        :class:`~ftrack_api.exception.LocationError` when no structure is
+        configured.
+        """
         if isinstance(sources, str) or not isinstance(sources, collections.abc.Sequence):
             sources = [sources]
         sources = list(sources)
@@ -212,69 +263,59 @@ class Location(ftrack_api.entity.base.Entity):
             raise ftrack_api.exception.LocationError(
                 "No structure defined for location {location}.", details=dict(location=self))
 
-        if not components:
-            return
-
         if len(sources) != len(components):
             sources = sources * len(components)
         if recursive:
-            pairs = _with_members(components, sources, members_first=True)
-        else:
-            pairs = list(zip(components, sources))
+            return _with_members(components, sources, members_first=True)
+        return list(zip(components, sources))
 
-        present = self._ids_present([component for component, _ in pairs])
-        existing = [component for component, _ in pairs if component["id"] in present]
-        if existing:
-            raise ftrack_api.exception.ComponentInLocationError(existing, self)
+    def _transfer_data(self, pairs: list[tuple[Entity, Any]], indent: str) -> list[tuple[Entity, str]]:
+        """Write the data of each ``(component, source)`` of *pairs* here.
 
-        indent = "    " * (_depth + 1)
+        Return the ``(component, resource identifier)`` pairs written. Raise
+        :class:`~ftrack_api.exception.LocationError` at the first failure,
+        listing what was written before it.
+        """
         transferred = []
         with _batch_lookups():
-            by_source = collections.OrderedDict()
-            for component, source in pairs:
-                by_source.setdefault(id(source), (source, []))[1].append(component)
-            for source, source_components in by_source.values():
-                _remember(source, source_components)
-
+            _remember_by_source(pairs)
             for component, source in pairs:
                 try:
                     context = self._get_context(component, source)
-                    resource_identifier = self.structure.get_resource_identifier(
-                        component, context)
+                    resource_identifier = self.structure.get_resource_identifier(component, context)
                     self._add_data(component, resource_identifier, source)
                 except Exception as error:
                     raise ftrack_api.exception.LocationError(
                         "Failed to transfer component {component} data to location "
-                        "{location} due to error:\n{indent}{error}\n{indent}"
-                        "Transferred component data that may require cleanup: "
-                        "{transferred}",
+                        "{location} due to error:\n{indent}{error}" + _CLEANUP_NOTE,
                         details=dict(indent=indent, component=component, location=self,
                                      error=error, transferred=transferred))
                 transferred.append((component, resource_identifier))
+        return transferred
 
-        registered = []
-        identifiers = []
+    def _register_transferred(self, transferred: list[tuple[Entity, str]], indent: str) -> list[Entity]:
+        """Register the *transferred* components here and return them.
+
+        Resource identifiers pass through the transformer, when configured,
+        before they are stored.
+        """
+        components = [component for component, _ in transferred]
         try:
             transformer = self.resource_identifier_transformer
-            for component, resource_identifier in transferred:
-                if transformer:
-                    resource_identifier = transformer.encode(
-                        resource_identifier, context={"component": component})
-                registered.append(component)
-                identifiers.append(resource_identifier)
-            self._register_components_in_location(registered, identifiers)
+            identifiers = [
+                transformer.encode(identifier, context={"component": component}) if transformer else identifier
+                for component, identifier in transferred
+            ]
+            self._register_components_in_location(components, identifiers)
         except Exception as error:
             raise ftrack_api.exception.LocationError(
                 "Failed to register components with location {location} due to "
-                "error:\n{indent}{error}\n{indent}Transferred component data that may "
-                "require cleanup: {transferred}",
+                "error:\n{indent}{error}" + _CLEANUP_NOTE,
                 details=dict(indent=indent, location=self, error=error,
                              transferred=transferred))
+        return components
 
-        for component in registered:
-            self._publish_event(ftrack_api.symbol.COMPONENT_ADDED_TO_LOCATION_TOPIC, component)
-
-    def _get_context(self, component, source):
+    def _get_context(self, component: Entity, source: Any) -> dict[str, Any]:
         """Return the structure context for adding *component* from *source*.
 
         ``{'source_resource_identifier': identifier}`` when *source* holds
@@ -290,7 +331,7 @@ class Location(ftrack_api.entity.base.Entity):
                 context["source_resource_identifier"] = identifier
         return context
 
-    def _add_data(self, component, resource_identifier, source):
+    def _add_data(self, component: Entity, resource_identifier: str, source: Any) -> None:
         """Copy the data of *component* from *source* to *resource_identifier* here.
 
         A container is made as a container of the accessor; a sequence has
@@ -345,7 +386,7 @@ class Location(ftrack_api.entity.base.Entity):
         finally:
             reader.close()
 
-    def _abandon(self, writer, resource_identifier):
+    def _abandon(self, writer: ftrack_api.data.Data, resource_identifier: str) -> None:
         """Drop data partly written to *resource_identifier* after a failure."""
         abort = getattr(writer, "abort", None)
         try:
@@ -358,11 +399,11 @@ class Location(ftrack_api.entity.base.Entity):
         except Exception:
             self.logger.debug(L("Could not clean up partial data at {0!r}.", resource_identifier))
 
-    def _register_component_in_location(self, component, resource_identifier):
+    def _register_component_in_location(self, component: Entity, resource_identifier: str) -> None:
         """Register *component* here under *resource_identifier*."""
         return self._register_components_in_location([component], [resource_identifier])
 
-    def _register_components_in_location(self, components, resource_identifiers):
+    def _register_components_in_location(self, components: list[Entity], resource_identifiers: list[str]) -> None:
         """Create ``ComponentLocation`` rows for *components* and commit them.
 
         *resource_identifiers* are stored as they are (already encoded by the
@@ -379,15 +420,15 @@ class Location(ftrack_api.entity.base.Entity):
             session.commit()
         except BaseException:
             for entity in created:
-                session._discard_operations(entity)
+                ftrack_api._unit_of_work.discard_changes(entity)
             raise
 
     # Removing --------------------------------------------------------------
-    def remove_component(self, component, recursive=True):
+    def remove_component(self, component: Entity, recursive: bool = True) -> None:
         """Remove *component* (and, with *recursive*, its members) from this location."""
         return self.remove_components([component], recursive=recursive)
 
-    def remove_components(self, components, recursive=True):
+    def remove_components(self, components: Iterable[Entity], recursive: bool = True) -> None:
         """Remove *components* from this location, deleting managed data. Commits.
 
         Raise :class:`~ftrack_api.exception.ComponentNotInLocationError`,
@@ -430,7 +471,7 @@ class Location(ftrack_api.entity.base.Entity):
             self._publish_event(
                 ftrack_api.symbol.COMPONENT_REMOVED_FROM_LOCATION_TOPIC, component)
 
-    def _remove_data(self, component):
+    def _remove_data(self, component: Entity) -> None:
         """Delete the data of *component* here with the accessor.
 
         Data missing for a sequence is fine: a sequence has none of its own.
@@ -444,11 +485,11 @@ class Location(ftrack_api.entity.base.Entity):
             if component.entity_type != "SequenceComponent":
                 raise
 
-    def _deregister_component_in_location(self, component):
+    def _deregister_component_in_location(self, component: Entity) -> None:
         """Delete the registration of *component* here and commit."""
         self._delete_registrations([component])
 
-    def _deregister_components_in_location(self, components):
+    def _deregister_components_in_location(self, components: Iterable[Entity]) -> None:
         """Delete the registrations of *components* here, committing once.
 
         A subclass that only overrides :meth:`_deregister_component_in_location`
@@ -463,7 +504,7 @@ class Location(ftrack_api.entity.base.Entity):
             return
         self._delete_registrations(components)
 
-    def _delete_registrations(self, components):
+    def _delete_registrations(self, components: list[Entity]) -> None:
         session = self.session
         rows = _component_location_entities(
             session, [component["id"] for component in components], self["id"])
@@ -473,11 +514,11 @@ class Location(ftrack_api.entity.base.Entity):
             session.commit()
         except BaseException:
             for row in rows:
-                session._discard_operations(row)
+                ftrack_api._unit_of_work.discard_changes(row)
             raise
 
     # Looking up ------------------------------------------------------------
-    def _ids_present(self, components):
+    def _ids_present(self, components: list[Entity]) -> set[str]:
         """Ids of those *components* that are registered here."""
         ids = set(component["id"] for component in components)
         try:
@@ -487,7 +528,9 @@ class Location(ftrack_api.entity.base.Entity):
             return ids - set(component["id"] for component in missing)
         return ids
 
-    def _present_component_ids(self, component_ids, rows=None):
+    def _present_component_ids(
+        self, component_ids: Iterable[str], rows: Optional[dict[str, dict[str, str]]] = None
+    ) -> set[str]:
         """The ids among *component_ids* registered in this location.
 
         *rows* are registrations already read with :func:`_component_locations`.
@@ -497,11 +540,13 @@ class Location(ftrack_api.entity.base.Entity):
         location_id = self["id"]
         return set(i for i in component_ids if location_id in rows.get(str(i), {}))
 
-    def _available_component_ids(self, component_ids, rows=None):
+    def _available_component_ids(
+        self, component_ids: Iterable[str], rows: Optional[dict[str, dict[str, str]]] = None
+    ) -> set[str]:
         """The ids among *component_ids* whose data this location offers."""
         return self._present_component_ids(component_ids, rows=rows)
 
-    def _get_resource_identifiers(self, components):
+    def _get_resource_identifiers(self, components: list[Entity]) -> list[str]:
         """Stored (still encoded) resource identifiers of *components*, in order.
 
         Raise :class:`~ftrack_api.exception.ComponentNotInLocationError` for
@@ -516,7 +561,7 @@ class Location(ftrack_api.entity.base.Entity):
             raise ftrack_api.exception.ComponentNotInLocationError(missing, self)
         return [stored[i] for i in ids]
 
-    def get_resource_identifier(self, component):
+    def get_resource_identifier(self, component: Entity) -> str:
         """Return the resource identifier of *component* in this location.
 
         Raise :class:`~ftrack_api.exception.ComponentNotInLocationError`
@@ -524,7 +569,7 @@ class Location(ftrack_api.entity.base.Entity):
         """
         return self.get_resource_identifiers([component])[0]
 
-    def get_resource_identifiers(self, components):
+    def get_resource_identifiers(self, components: Iterable[Entity]) -> list[str]:
         """Return the resource identifiers of *components*, in order."""
         components = list(components)
         identifiers = self._get_resource_identifiers(components)
@@ -534,26 +579,26 @@ class Location(ftrack_api.entity.base.Entity):
         return [transformer.decode(identifier, context={"component": component})
                 for component, identifier in zip(components, identifiers)]
 
-    def get_component_availability(self, component):
+    def get_component_availability(self, component: Entity) -> float:
         """Return the availability of *component* here, in percent (a float)."""
         return self.get_component_availabilities([component])[0]
 
-    def get_component_availabilities(self, components):
+    def get_component_availabilities(self, components: Iterable[Entity]) -> list[float]:
         """Return availabilities (floats) of *components* here, in order."""
         availabilities = self.session.get_component_availabilities(components, locations=[self])
         return [availability[self["id"]] for availability in availabilities]
 
-    def get_filesystem_path(self, component):
+    def get_filesystem_path(self, component: Entity) -> Optional[str]:
         """Return the filesystem path of *component*, when the accessor has one."""
         return self.get_filesystem_paths([component])[0]
 
-    def get_filesystem_paths(self, components):
+    def get_filesystem_paths(self, components: Iterable[Entity]) -> list[Optional[str]]:
         """Return the filesystem paths of *components*, in order."""
         identifiers = self.get_resource_identifiers(components)
         accessor = self._configured_accessor("get_filesystem_path")
         return [accessor.get_filesystem_path(identifier) for identifier in identifiers]
 
-    def get_url(self, component):
+    def get_url(self, component: Entity) -> str:
         """Return a URL to the data of *component*.
 
         Raise :class:`~ftrack_api.exception.AccessorUnsupportedOperationError`
@@ -562,13 +607,13 @@ class Location(ftrack_api.entity.base.Entity):
         identifier = self.get_resource_identifier(component)
         return self._configured_accessor("get_url").get_url(identifier)
 
-    def _configured_accessor(self, operation):
+    def _configured_accessor(self, operation: str) -> ftrack_api.accessor.base.Accessor:
         """The accessor, or an error that is a LocationError and an unsupported operation."""
         if not self.accessor:
             raise _NoAccessorError(self, operation)
         return self.accessor
 
-    def _publish_event(self, topic, component):
+    def _publish_event(self, topic: str, component: Entity) -> None:
         """Tell the event server about a change; dropped when not connected."""
         self.session.event_hub.publish(
             ftrack_api.event.base.Event(topic=topic, data=dict(
@@ -581,37 +626,34 @@ class MemoryLocationMixin(ftrack_api.entity.base._EntityBase, collections.abc.Mu
     """Keep registrations in the session's memory instead of on the server."""
 
     @property
-    def _cache(self):
+    def _cache(self) -> dict[str, str]:
         """``{component id: resource identifier}`` of the components registered here."""
         cache = self.__dict__.get("_memory_location_cache")
         if cache is None:
             cache = self.__dict__["_memory_location_cache"] = {}
         return cache
 
-    @property
-    def _memory_registry(self):
-        """Same as :attr:`_cache` (name kept for earlier code)."""
-        return self._cache
-
-    def _register_component_in_location(self, component, resource_identifier):
+    def _register_component_in_location(self, component: Entity, resource_identifier: str) -> None:
         self._cache[component["id"]] = resource_identifier
 
-    def _register_components_in_location(self, components, resource_identifiers):
+    def _register_components_in_location(self, components: list[Entity], resource_identifiers: list[str]) -> None:
         for component, identifier in zip(components, resource_identifiers):
             self._register_component_in_location(component, identifier)
 
-    def _deregister_component_in_location(self, component):
+    def _deregister_component_in_location(self, component: Entity) -> None:
         self._cache.pop(component["id"], None)
 
-    def _deregister_components_in_location(self, components):
+    def _deregister_components_in_location(self, components: Iterable[Entity]) -> None:
         for component in list(components):
             self._deregister_component_in_location(component)
 
-    def _present_component_ids(self, component_ids, rows=None):
+    def _present_component_ids(
+        self, component_ids: Iterable[str], rows: Optional[dict[str, dict[str, str]]] = None
+    ) -> set[str]:
         cache = self._cache
         return set(i for i in component_ids if cache.get(i) is not None)
 
-    def _get_resource_identifiers(self, components):
+    def _get_resource_identifiers(self, components: list[Entity]) -> list[str]:
         cache = self._cache
         identifiers = [cache.get(component["id"]) for component in components]
         missing = [component for component, identifier in zip(components, identifiers)
@@ -625,11 +667,11 @@ class UnmanagedLocationMixin(ftrack_api.entity.base._EntityBase, collections.abc
                              metaclass=ftrack_api.entity.base.DynamicEntityTypeMetaclass):
     """Register components where their data already is; never transfer or delete data."""
 
-    def _add_data(self, component, resource_identifier, source):
+    def _add_data(self, component: Entity, resource_identifier: str, source: Any) -> None:
         """Nothing to copy: the data stays where it is."""
         return
 
-    def _remove_data(self, component):
+    def _remove_data(self, component: Entity) -> None:
         """Nothing to delete: the data is not managed here."""
         return
 
@@ -637,14 +679,16 @@ class UnmanagedLocationMixin(ftrack_api.entity.base._EntityBase, collections.abc
 class OriginLocationMixin(MemoryLocationMixin, UnmanagedLocationMixin):
     """The in-memory origin of new data: sources are file paths, not locations."""
 
-    def _get_context(self, component, source):
+    def _get_context(self, component: Entity, source: Any) -> dict[str, Any]:
         """The source is the path of the data itself."""
         context = {}
         if source:
             context["source_resource_identifier"] = source
         return context
 
-    def _available_component_ids(self, component_ids, rows=None):
+    def _available_component_ids(
+        self, component_ids: Iterable[str], rows: Optional[dict[str, dict[str, str]]] = None
+    ) -> set[str]:
         # The origin only stages new data for a transfer; like the official
         # client it never counts as a place where a component is available.
         return set()
@@ -654,7 +698,7 @@ class ServerLocationMixin(ftrack_api.entity.base._EntityBase, collections.abc.Mu
                           metaclass=ftrack_api.entity.base.DynamicEntityTypeMetaclass):
     """The server's own storage, with thumbnail URLs."""
 
-    def get_thumbnail_url(self, component, size=None):
+    def get_thumbnail_url(self, component: Entity, size: Optional[int] = None) -> str:
         """Return a URL to a thumbnail of *component*, fitting *size* × *size* when given.
 
         Raise :class:`~ftrack_api.exception.AccessorUnsupportedOperationError`

@@ -1,12 +1,17 @@
 """Note entity and the mixin adding notes to entities."""
 
+from __future__ import annotations
+
+from typing import Iterable, Optional
+
 import ftrack_api.entity.base
+from ftrack_api.entity.base import Entity
 
 
 class Note(ftrack_api.entity.base.Entity):
     """Represent a note."""
 
-    def create_reply(self, content, author):
+    def create_reply(self, content: str, author: Entity) -> Entity:
         """Create a reply with *content* and *author*.
 
         .. note::
@@ -22,7 +27,10 @@ class Note(ftrack_api.entity.base.Entity):
 class CreateNoteMixin(object):
     """Mixin to add create_note method on entity class."""
 
-    def create_note(self, content, author, recipients=None, category=None, labels=None):
+    def create_note(
+        self, content: str, author: Entity, recipients: Optional[Iterable[Entity]] = None,
+        category: Optional[Entity] = None, labels: Optional[Iterable[Entity]] = None
+    ) -> Entity:
         """Create note with *content*, *author*.
 
         NoteLabels can be set by including *labels*.

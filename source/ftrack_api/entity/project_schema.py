@@ -1,12 +1,16 @@
 """Project schema entity: workflows of statuses and types per object type."""
 
+from __future__ import annotations
+
+from typing import Any, Optional
+
 import ftrack_api.entity.base
 
 
 class ProjectSchema(ftrack_api.entity.base.Entity):
     """Class representing ProjectSchema."""
 
-    def _get_object_schema(self, schema):
+    def _get_object_schema(self, schema: str) -> ftrack_api.entity.base.Entity:
         """Return the ``Schema`` entity for entity type *schema* (e.g. ``'Shot'``).
 
         The object type is the default ``object_type_id`` of the entity
@@ -33,7 +37,7 @@ class ProjectSchema(ftrack_api.entity.base.Entity):
 
         raise ValueError("No schema found for {0!r}.".format(schema))
 
-    def get_statuses(self, schema, type_id=None):
+    def get_statuses(self, schema: str, type_id: Optional[str] = None) -> list[Any]:
         """Return statuses for *schema* and optional *type_id*.
 
         *schema* is the name of an object type (e.g. ``'Shot'``), ``'Task'``
@@ -52,23 +56,22 @@ class ProjectSchema(ftrack_api.entity.base.Entity):
                         return list(override["workflow_schema"]["statuses"])
             return list(self["_task_workflow"]["statuses"])
 
-        object_schema = self._get_object_schema(schema)
-        result = self.session.query(
-            "select task_status from SchemaStatus where schema_id is {0}".format(
-                object_schema["id"]
-            )
-        )
-        return [schema_status["task_status"] for schema_status in result]
+        return self._object_schema_values(schema, "SchemaStatus", "task_status")
 
-    def get_types(self, schema):
+    def get_types(self, schema: str) -> list[Any]:
         """Return types for *schema* (object type name or ``'Task'``)."""
         if schema == "Task":
             return list(self["_task_type_schema"]["types"])
 
+        return self._object_schema_values(schema, "SchemaType", "task_type")
+
+    def _object_schema_values(self, schema: str, link_type: str, attribute: str) -> list[Any]:
+        """Return *attribute* of each *link_type* entity of the object schema of *schema*.
+
+        The links are ``SchemaStatus`` or ``SchemaType`` entities, which tie
+        a status or a type to the schema of one object type.
+        """
         object_schema = self._get_object_schema(schema)
-        result = self.session.query(
-            "select task_type from SchemaType where schema_id is {0}".format(
-                object_schema["id"]
-            )
-        )
-        return [schema_type["task_type"] for schema_type in result]
+        links = self.session.query(
+            "select {0} from {1} where schema_id is {2}".format(attribute, link_type, object_schema["id"]))
+        return [link[attribute] for link in links]

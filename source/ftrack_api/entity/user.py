@@ -1,11 +1,16 @@
 """User entity: timers, invitations and API keys."""
 
+from __future__ import annotations
+
 import logging
+from typing import Optional
 
 import arrow
 
+import ftrack_api._unit_of_work
 import ftrack_api.entity.base
 import ftrack_api.exception
+from ftrack_api.entity.base import Entity
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -13,7 +18,9 @@ _LOGGER = logging.getLogger(__name__)
 class User(ftrack_api.entity.base.Entity):
     """Represent a user."""
 
-    def start_timer(self, context=None, comment="", name=None, force=False):
+    def start_timer(
+        self, context: Optional[Entity] = None, comment: str = "", name: Optional[str] = None, force: bool = False
+    ) -> Entity:
         """Start a timer for *context* and return it.
 
         *force* can be used to automatically stop an existing timer and
@@ -45,7 +52,7 @@ class User(ftrack_api.entity.base.Entity):
         except ftrack_api.exception.ServerError as error:
             if "DuplicateEntryError" in str(error):
                 # Drop the refused timer so that it is not sent again.
-                self.session._discard_operations(timer)
+                ftrack_api._unit_of_work.discard_changes(timer)
                 raise ftrack_api.exception.NotUniqueError(
                     "Failed to start a timer as one is already running for "
                     "user {0}.".format(self)
@@ -54,7 +61,7 @@ class User(ftrack_api.entity.base.Entity):
 
         return timer
 
-    def stop_timer(self):
+    def stop_timer(self) -> Entity:
         """Stop the current timer and return a timelog created from it.
 
         If a timer is not running, a
@@ -106,11 +113,11 @@ class User(ftrack_api.entity.base.Entity):
 
         return timelog
 
-    def send_invite(self):
+    def send_invite(self) -> None:
         """Send an invitation email to the user."""
         self.session.send_user_invite(self)
 
-    def reset_api_key(self):
+    def reset_api_key(self) -> str:
         """Reset the user's API key and return the new one."""
         response = self.session.reset_remote("api_key", entity=self)
         return response["api_key"]

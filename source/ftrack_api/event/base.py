@@ -1,10 +1,14 @@
 """The event object passed between publishers and subscribers."""
 
-import collections.abc
+from __future__ import annotations
+
 import os
+from typing import Any, Mapping, Optional
+
+import ftrack_api._dict_backed
 
 
-def _new_identifier():
+def _new_identifier() -> str:
     """Return a random version 4 UUID as 32 lowercase hexadecimal digits.
 
     Same result as ``uuid.uuid4().hex``, built directly from random bytes
@@ -16,7 +20,7 @@ def _new_identifier():
     return raw.hex()
 
 
-class Event(collections.abc.MutableMapping):
+class Event(ftrack_api._dict_backed.DictBackedMapping):
     """A single event, usable like a dictionary.
 
     Every event carries the keys ``id``, ``topic``, ``data``, ``sent``,
@@ -27,14 +31,14 @@ class Event(collections.abc.MutableMapping):
 
     def __init__(
         self,
-        topic,
-        id=None,
-        data=None,
-        sent=None,
-        source=None,
-        target="",
-        in_reply_to_event=None,
-    ):
+        topic: str,
+        id: Optional[str] = None,
+        data: Optional[Mapping[str, Any]] = None,
+        sent: Any = None,
+        source: Optional[Mapping[str, Any]] = None,
+        target: str = "",
+        in_reply_to_event: Optional[str] = None,
+    ) -> None:
         """Create an event about *topic*.
 
         *topic* names what happened, usually as dotted words such as
@@ -80,7 +84,7 @@ class Event(collections.abc.MutableMapping):
         }
         self._stopped = False
 
-    def stop(self):
+    def stop(self) -> None:
         """Stop the event from reaching further handlers in this process.
 
         Handlers are called in priority order; once a handler stops the
@@ -89,41 +93,17 @@ class Event(collections.abc.MutableMapping):
         """
         self._stopped = True
 
-    def is_stopped(self):
+    def is_stopped(self) -> bool:
         """Return True when :meth:`stop` has been called on the event."""
         return self._stopped
 
-    def __str__(self):
+    def __str__(self) -> str:
         """Return a readable form showing the event's keys and values."""
         return "<{0} {1!r}>".format(type(self).__name__, self._data)
 
     __repr__ = __str__
 
-    def __getitem__(self, key):
-        """Return the value stored under *key*."""
-        return self._data[key]
-
-    def __setitem__(self, key, value):
-        """Store *value* under *key*."""
-        self._data[key] = value
-
-    def __delitem__(self, key):
-        """Remove *key* from the event."""
-        del self._data[key]
-
-    def __iter__(self):
-        """Iterate over the keys of the event."""
-        return iter(self._data)
-
-    def __len__(self):
-        """Return the number of keys in the event."""
-        return len(self._data)
-
-    def __contains__(self, key):
-        """Return whether *key* is present in the event."""
-        return key in self._data
-
-    def __copy__(self):
+    def __copy__(self) -> Event:
         """Return a shallow copy that does not share the key storage."""
         duplicate = type(self).__new__(type(self))
         duplicate.__dict__.update(self.__dict__)

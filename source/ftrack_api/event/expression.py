@@ -57,9 +57,13 @@ subscription or target again is a dictionary look-up; expression objects
 are treated as immutable and may be shared.
 """
 
+from __future__ import annotations
+
 import operator as _operator
 import re
 import threading
+from typing import Any as TypingAny
+from typing import Callable, Iterable, Optional, Union
 
 import pyparsing as pp
 
@@ -136,36 +140,42 @@ class Expression(object):
 
     __slots__ = ()
 
-    def __str__(self):
+    def __str__(self) -> str:
         """Return a readable description of the expression."""
         return "<{0}>".format(type(self).__name__)
 
-    def match(self, candidate):
+    def match(self, candidate: TypingAny) -> bool:
         """Return whether *candidate* satisfies the expression."""
         return True
 
 
-class All(Expression):
-    """Conjunction: matches when every sub-expression matches.
-
-    With no sub-expressions it matches everything.
-    """
+class _Combination(Expression):
+    """Expression made of sub-expressions (see :class:`All` and :class:`Any`)."""
 
     __slots__ = ("_expressions",)
 
-    def __init__(self, expressions=None):
+    def __init__(self, expressions: Optional[Iterable[Expression]] = None) -> None:
         """Combine *expressions*, an iterable of :class:`Expression`."""
-        super(All, self).__init__()
+        super(_Combination, self).__init__()
         self._expressions = tuple(expressions) if expressions else ()
 
-    def __str__(self):
+    def __str__(self) -> str:
         """Return a readable description of the expression."""
         return "<{0} [{1}]>".format(
             type(self).__name__,
             " ".join(str(expression) for expression in self._expressions),
         )
 
-    def match(self, candidate):
+
+class All(_Combination):
+    """Conjunction: matches when every sub-expression matches.
+
+    With no sub-expressions it matches everything.
+    """
+
+    __slots__ = ()
+
+    def match(self, candidate: TypingAny) -> bool:
         """Return whether *candidate* satisfies every sub-expression."""
         for expression in self._expressions:
             if not expression.match(candidate):
@@ -173,27 +183,15 @@ class All(Expression):
         return True
 
 
-class Any(Expression):
+class Any(_Combination):
     """Disjunction: matches when at least one sub-expression matches.
 
     With no sub-expressions it matches nothing.
     """
 
-    __slots__ = ("_expressions",)
+    __slots__ = ()
 
-    def __init__(self, expressions=None):
-        """Combine *expressions*, an iterable of :class:`Expression`."""
-        super(Any, self).__init__()
-        self._expressions = tuple(expressions) if expressions else ()
-
-    def __str__(self):
-        """Return a readable description of the expression."""
-        return "<{0} [{1}]>".format(
-            type(self).__name__,
-            " ".join(str(expression) for expression in self._expressions),
-        )
-
-    def match(self, candidate):
+    def match(self, candidate: TypingAny) -> bool:
         """Return whether *candidate* satisfies any sub-expression."""
         for expression in self._expressions:
             if expression.match(candidate):
@@ -206,16 +204,16 @@ class Not(Expression):
 
     __slots__ = ("_expression",)
 
-    def __init__(self, expression):
+    def __init__(self, expression: Expression) -> None:
         """Negate *expression*, an :class:`Expression`."""
         super(Not, self).__init__()
         self._expression = expression
 
-    def __str__(self):
+    def __str__(self) -> str:
         """Return a readable description of the expression."""
         return "<{0} {1}>".format(type(self).__name__, self._expression)
 
-    def match(self, candidate):
+    def match(self, candidate: TypingAny) -> bool:
         """Return whether *candidate* fails the wrapped expression."""
         return not self._expression.match(candidate)
 
@@ -248,7 +246,9 @@ class Condition(Expression):
         _operator.lt: "<",
     }
 
-    def __init__(self, key, operator, value):
+    def __init__(
+        self, key: str, operator: Union[str, Callable[[TypingAny, TypingAny], TypingAny]], value: TypingAny
+    ) -> None:
         """Compare the candidate's *key* with *value* using *operator*.
 
         *key* is a dotted path; ``"data.eventType"`` reads
@@ -294,7 +294,7 @@ class Condition(Expression):
             True if lowered == "true" else False if lowered == "false" else None
         )
 
-    def __str__(self):
+    def __str__(self) -> str:
         """Return ``<Condition keySYMBOLvalue>``, for example ``<Condition a!=b>``.
 
         Known comparisons show their symbol; any other operator is shown as
@@ -305,7 +305,7 @@ class Condition(Expression):
             type(self).__name__, self._key, symbol, self._value
         )
 
-    def match(self, candidate):
+    def match(self, candidate: TypingAny) -> bool:
         """Return whether *candidate* satisfies the condition."""
         value = candidate
         try:
@@ -506,11 +506,11 @@ class Parser(object):
     only once.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         """Create a parser."""
         super(Parser, self).__init__()
 
-    def parse(self, expression):
+    def parse(self, expression: str) -> Expression:
         """Return the :class:`Expression` described by *expression* text.
 
         Raise :class:`ftrack_api.exception.ParseError` when the text is not

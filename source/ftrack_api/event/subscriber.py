@@ -1,5 +1,9 @@
 """Subscribers: a callback registered with the event hub."""
 
+from __future__ import annotations
+
+from typing import Any, Callable, Dict, Optional
+
 import ftrack_api.event.subscription
 
 
@@ -16,7 +20,9 @@ class Subscriber(object):
     * ``priority`` -- order among the hub's subscribers, lower first.
     """
 
-    def __init__(self, subscription, callback, metadata, priority):
+    def __init__(
+        self, subscription: str, callback: Callable[[Any], Any], metadata: Optional[Dict[str, Any]], priority: int
+    ) -> None:
         """Create a subscriber.
 
         *subscription* is the expression text selecting events (parsed here;
@@ -34,13 +40,13 @@ class Subscriber(object):
         self.metadata = {} if metadata is None else metadata
         self.priority = priority
 
-    def __str__(self):
+    def __str__(self) -> str:
         """Return ``<Subscriber metadata=... subscription="...">``."""
         return '<{0} metadata={1} subscription="{2}">'.format(
             type(self).__name__, self.metadata, self.subscription
         )
 
-    def interested_in(self, event):
+    def interested_in(self, event: Any) -> bool:
         """Return whether *event* matches this subscriber's subscription.
 
         Only the subscription is tested here. An event's ``target`` is an

@@ -1,5 +1,9 @@
 """Subscriptions: which events a callback wants to receive."""
 
+from __future__ import annotations
+
+from typing import Any
+
 import ftrack_api.event.expression
 
 
@@ -14,7 +18,7 @@ class Subscription(object):
     #: Parser shared by all subscriptions.
     parser = ftrack_api.event.expression.Parser()
 
-    def __init__(self, subscription):
+    def __init__(self, subscription: str) -> None:
         """Create a subscription from the expression text *subscription*.
 
         Raise :class:`ftrack_api.exception.ParseError` when the text is not
@@ -24,10 +28,10 @@ class Subscription(object):
         self._subscription = subscription
         self._expression = self.parser.parse(subscription)
 
-    def __str__(self):
+    def __str__(self) -> str:
         """Return the expression text of the subscription."""
         return self._subscription
 
-    def includes(self, event):
+    def includes(self, event: Any) -> bool:
         """Return whether *event* is matched by this subscription."""
         return self._expression.match(event)

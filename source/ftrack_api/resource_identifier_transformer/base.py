@@ -1,5 +1,12 @@
 """The identity transformer that custom transformers build on."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Mapping, Optional
+
+if TYPE_CHECKING:
+    from ftrack_api.session import Session
+
 
 class ResourceIdentifierTransformer(object):
     """Change resource identifiers on their way to and from the server.
@@ -10,15 +17,15 @@ class ResourceIdentifierTransformer(object):
     as portable key/value text and rebuild a platform path when reading.
     """
 
-    def __init__(self, session):
+    def __init__(self, session: Session) -> None:
         """Keep *session* (an :class:`ftrack_api.session.Session`) for lookups."""
         super(ResourceIdentifierTransformer, self).__init__()
         self.session = session
 
-    def encode(self, resource_identifier, context=None):
+    def encode(self, resource_identifier: str, context: Optional[Mapping[str, Any]] = None) -> str:
         """Return *resource_identifier* as it should be stored centrally."""
         return resource_identifier
 
-    def decode(self, resource_identifier, context=None):
+    def decode(self, resource_identifier: str, context: Optional[Mapping[str, Any]] = None) -> str:
         """Return the stored *resource_identifier* as it should be used locally."""
         return resource_identifier

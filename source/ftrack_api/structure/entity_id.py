@@ -1,6 +1,13 @@
 """Identifiers that are the entity's id."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Mapping, Optional
+
 import ftrack_api.structure.base
+
+if TYPE_CHECKING:
+    from ftrack_api.entity.base import Entity
 
 
 class EntityIdStructure(ftrack_api.structure.base.Structure):
@@ -10,6 +17,6 @@ class EntityIdStructure(ftrack_api.structure.base.Structure):
     the official client, the structure's prefix is not used.
     """
 
-    def get_resource_identifier(self, entity, context=None):
+    def get_resource_identifier(self, entity: Entity, context: Optional[Mapping[str, Any]] = None) -> str:
         """Return ``entity['id']``."""
         return entity["id"]

@@ -1,14 +1,14 @@
 """Identifiers made from the component id, chunked into folders."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Mapping, Optional
+
 import ftrack_api.structure.base
-import ftrack_api.symbol
+from ftrack_api.structure.base import _text
 
-
-def _text(value):
-    """*value*, or an empty string when it is unset (None or NOT_SET)."""
-    if value is None or value is ftrack_api.symbol.NOT_SET:
-        return ""
-    return value
+if TYPE_CHECKING:
+    from ftrack_api.entity.base import Entity
 
 
 class IdStructure(ftrack_api.structure.base.Structure):
@@ -25,7 +25,8 @@ class IdStructure(ftrack_api.structure.base.Structure):
     else raises :exc:`NotImplementedError`.
     """
 
-    def get_resource_identifier(self, entity, context=None):
+    def get_resource_identifier(self, entity: Entity, context: Optional[Mapping[str, Any]] = None) -> str:
+        """Return ``prefix/1/2/3/4/56789.exr`` style identifiers (*context* is not used)."""
         entity_type = entity.entity_type
         if entity_type == "FileComponent":
             parts = self._file_parts(entity)
@@ -39,12 +40,13 @@ class IdStructure(ftrack_api.structure.base.Structure):
                 "Cannot generate path for unsupported entity {0}".format(entity))
         return self.path_separator.join(parts).strip("/")
 
-    def _id_parts(self, component):
+    def _id_parts(self, component: Entity) -> list[str]:
         """Prefix, four single-character folders and the rest of the id."""
         identifier = component["id"]
         return [self.prefix] + list(identifier[:4]) + [identifier[4:]]
 
-    def _file_parts(self, component):
+    def _file_parts(self, component: Entity) -> list[str]:
+        """Parts of the identifier of a file component, inside its container if any."""
         file_type = _text(component["file_type"])
         container = component["container"]
         if not container:

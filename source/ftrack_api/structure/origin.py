@@ -1,7 +1,14 @@
 """Pass an existing resource identifier through unchanged."""
 
-from ftrack_api.structure.base import Structure  # noqa: F401 (public name of this module)
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Mapping, Optional
+
 import ftrack_api.structure.base
+from ftrack_api.structure.base import Structure  # noqa: F401 (public name of this module)
+
+if TYPE_CHECKING:
+    from ftrack_api.entity.base import Entity
 
 
 class OriginStructure(ftrack_api.structure.base.Structure):
@@ -11,7 +18,7 @@ class OriginStructure(ftrack_api.structure.base.Structure):
     source resource identifier.
     """
 
-    def get_resource_identifier(self, entity, context=None):
+    def get_resource_identifier(self, entity: Entity, context: Optional[Mapping[str, Any]] = None) -> str:
         identifier = (context or {}).get("source_resource_identifier")
         if identifier is None:
             raise ValueError(

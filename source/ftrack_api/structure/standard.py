@@ -1,21 +1,21 @@
 """Identifiers following the project hierarchy: ``project/seq/shot/asset/v003/name.ext``."""
 
+from __future__ import annotations
+
 import re
 import unicodedata
+from typing import TYPE_CHECKING, Any, Mapping, Optional
 
 import ftrack_api.exception
 import ftrack_api.structure.base
 import ftrack_api.symbol
+from ftrack_api.structure.base import _text
+
+if TYPE_CHECKING:
+    from ftrack_api.entity.base import Entity
 
 #: Characters kept by :meth:`StandardStructure.sanitise_for_filesystem`.
 _ILLEGAL = re.compile(r"[^\w.\-]")
-
-
-def _text(value):
-    """*value*, or an empty string when it is unset (None or NOT_SET)."""
-    if value is None or value is ftrack_api.symbol.NOT_SET:
-        return ""
-    return value
 
 
 class StandardStructure(ftrack_api.structure.base.Structure):
@@ -29,16 +29,21 @@ class StandardStructure(ftrack_api.structure.base.Structure):
     :meth:`sanitise_for_filesystem`. Nested containers are not supported.
     """
 
-    def __init__(self, project_versions_prefix=None, illegal_character_substitute="_"):
-        """*project_versions_prefix* is inserted for versions published directly
+    def __init__(
+        self, project_versions_prefix: Optional[str] = None, illegal_character_substitute: Optional[str] = "_"
+    ) -> None:
+        """Initialise with the folder for project-level versions and the path character substitute.
+
+        *project_versions_prefix* is inserted for versions published directly
         under a project (``my_project/<prefix>/asset/v001/foo.jpg``);
         *illegal_character_substitute* replaces characters awkward in paths
-        (None keeps names unchanged)."""
+        (None keeps names unchanged).
+        """
         super(StandardStructure, self).__init__()
         self.project_versions_prefix = project_versions_prefix
         self.illegal_character_substitute = illegal_character_substitute
 
-    def _get_parts(self, entity):
+    def _get_parts(self, entity: Entity) -> list[str]:
         """Return the sanitised folder names of the version *entity* belongs to.
 
         Raise :exc:`~ftrack_api.exception.StructureError` unless *entity* is
@@ -66,11 +71,11 @@ class StandardStructure(ftrack_api.structure.base.Structure):
         parts.append(self._format_version(version["version"]))
         return [self.sanitise_for_filesystem(part) for part in parts]
 
-    def _format_version(self, number):
+    def _format_version(self, number: int) -> str:
         """Return the folder name of version *number*: ``v003``."""
         return "v{0:03d}".format(number)
 
-    def sanitise_for_filesystem(self, value):
+    def sanitise_for_filesystem(self, value: Any) -> Any:
         """Return *value* made safe and plain for filesystems.
 
         Accents are dropped, other non-ASCII characters removed, anything but
@@ -84,7 +89,7 @@ class StandardStructure(ftrack_api.structure.base.Structure):
         plain = unicodedata.normalize("NFKD", str(value)).encode("ascii", "ignore").decode("ascii")
         return _ILLEGAL.sub(substitute, plain).strip().lower()
 
-    def get_resource_identifier(self, entity, context=None):
+    def get_resource_identifier(self, entity: Entity, context: Optional[Mapping[str, Any]] = None) -> str:
         """Return the identifier of the component *entity* (*context* is not used).
 
         Raise :exc:`~ftrack_api.exception.StructureError` when the component

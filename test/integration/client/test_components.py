@@ -139,6 +139,7 @@ def test_wrong_credentials_are_refused(ftrack_session, tmp_path):
     assert requests.get(bad_user, timeout=30).status_code >= 400
 
 
+@pytest.mark.slow
 def test_thousand_frame_sequence_round_trip(ftrack_session, new_session, tmp_path):
     session = ftrack_session
     frames = range(1, 1001)
@@ -239,7 +240,10 @@ def test_encode_media_from_path(ftrack_session, version, tmp_path):
     assert isinstance(data["output"], list)
     assert job["status"] in ("queued", "running", "done", "failed")
 
-    job = session.encode_media(source)
+    # The job above deletes its source when it ends, so encode another component.
+    kept = session.create_component(write_file(tmp_path / "kept.png", png_bytes(64, 48)),
+                                    location=server_location(session))
+    job = session.encode_media(kept)
     assert json.loads(job["data"])["keep_original"] is True
 
 
@@ -324,6 +328,7 @@ def _hash_file(path):
     return digest.hexdigest()
 
 
+@pytest.mark.slow
 def test_200_megabyte_round_trip(ftrack_session, tmp_path):
     session = ftrack_session
     path = str(tmp_path / "big.bin")

@@ -36,6 +36,25 @@ def wait_until(hubs, condition, what, timeout=TIMEOUT):
             hub.wait(0.02)
 
 
+def subscribed_pair(connected_session, ftrack_server, subscription, **options):
+    """Return a publishing session, a subscribing session, the list of events
+    received by its new subscriber to *subscription* and that subscriber's
+    id, once the server knows the subscriber."""
+    publisher = connected_session()
+    subscriber = connected_session()
+    received = []
+    identifier = subscriber.event_hub.subscribe(subscription, received.append, **options)
+    wait_for_server_subscriber(ftrack_server, identifier)
+    return publisher, subscriber, received, identifier
+
+
+def settle(hub, received, what):
+    """Wait on *hub* until *received* has something, then a little longer so
+    that anything delivered that should not have been shows too."""
+    wait_until([hub], lambda: received, what)
+    hub.wait(0.2)
+
+
 def server_subscriptions(server, subscriber_id):
     """Subscription texts the server holds for *subscriber_id*."""
     return [
@@ -177,15 +196,10 @@ def test_every_reply_reaches_on_reply(connected_session, ftrack_server):
 
 def test_server_only_forwards_subscribed_events(connected_session, ftrack_server):
     wanted = unique_name("wanted")
-    publisher = connected_session()
-    subscriber = connected_session()
-    received = []
-    identifier = subscriber.event_hub.subscribe(
-        "topic={0}".format(wanted),
-        received.append,
+    publisher, subscriber, received, identifier = subscribed_pair(
+        connected_session, ftrack_server, "topic=" + wanted,
         subscriber={"id": unique_name("subscriber"), "applicationId": "maya"},
     )
-    wait_for_server_subscriber(ftrack_server, identifier)
     [server_side] = [
         item for item in ftrack_server.event_hub.subscribers() if item.id == identifier
     ]
@@ -194,8 +208,7 @@ def test_server_only_forwards_subscribed_events(connected_session, ftrack_server
 
     publisher.event_hub.publish(Event(topic=unique_name("unwanted")))
     publisher.event_hub.publish(Event(topic=wanted, data={"n": 1}))
-    wait_until([subscriber.event_hub], lambda: received, "the wanted event")
-    subscriber.event_hub.wait(0.2)
+    settle(subscriber.event_hub, received, "the wanted event")
     assert [event["topic"] for event in received] == [wanted]
     # Nothing else was delivered to the subscribing session.
     assert subscriber.event_hub._event_queue.qsize() == 0
@@ -220,8 +233,7 @@ def test_targeted_event_reaches_only_its_target(connected_session, ftrack_server
     publisher.event_hub.publish(
         Event(topic=topic, data={"key": "value"}, target="id={0}".format(second))
     )
-    wait_until([subscriber.event_hub], lambda: calls, "the targeted event")
-    subscriber.event_hub.wait(0.2)
+    settle(subscriber.event_hub, calls, "the targeted event")
     assert calls == ["second"]
 
 
@@ -242,18 +254,15 @@ def test_stopped_event_skips_lower_priority_handlers(connected_session, ftrack_s
 
     # The session receives its own event back through the server.
     session.event_hub.publish(Event(topic=topic))
-    wait_until([session.event_hub], lambda: calls, "callback A")
-    session.event_hub.wait(0.2)
+    settle(session.event_hub, calls, "callback A")
     assert calls == ["A"]
 
 
 def test_unsubscribe_is_sent_to_server(connected_session, ftrack_server):
     topic = unique_name("unsubscribe")
-    publisher = connected_session()
-    subscriber = connected_session()
-    received = []
-    identifier = subscriber.event_hub.subscribe("topic=" + topic, received.append)
-    wait_for_server_subscriber(ftrack_server, identifier)
+    publisher, subscriber, received, identifier = subscribed_pair(
+        connected_session, ftrack_server, "topic=" + topic
+    )
 
     subscriber.event_hub.unsubscribe(identifier)
     deadline = time.monotonic() + TIMEOUT
@@ -333,11 +342,9 @@ def test_disconnect_ends_wait_in_other_thread(connected_session):
 
 def test_manual_reconnect_keeps_subscribers(connected_session, ftrack_server):
     topic = unique_name("reconnect")
-    publisher = connected_session()
-    subscriber = connected_session()
-    received = []
-    identifier = subscriber.event_hub.subscribe("topic=" + topic, received.append)
-    wait_for_server_subscriber(ftrack_server, identifier)
+    publisher, subscriber, received, identifier = subscribed_pair(
+        connected_session, ftrack_server, "topic=" + topic
+    )
     before = [
         item.connection for item in ftrack_server.event_hub.subscribers()
         if item.id == identifier
@@ -391,20 +398,15 @@ def test_update_event_for_commit_of_other_session(
 
 def test_custom_source_is_kept(connected_session, ftrack_server):
     topic = unique_name("maya")
-    publisher = connected_session()
-    subscriber = connected_session()
-    received = []
-    identifier = subscriber.event_hub.subscribe(
-        "topic={0} and source.applicationId=maya".format(topic), received.append
+    publisher, subscriber, received, identifier = subscribed_pair(
+        connected_session, ftrack_server, "topic={0} and source.applicationId=maya".format(topic)
     )
-    wait_for_server_subscriber(ftrack_server, identifier)
 
     publisher.event_hub.publish(
         Event(topic=topic, data={"key": "value"}, source={"applicationId": "maya"})
     )
     publisher.event_hub.publish(Event(topic=topic, data={"key": "other"}))
-    wait_until([subscriber.event_hub], lambda: received, "the event from maya")
-    subscriber.event_hub.wait(0.2)
+    settle(subscriber.event_hub, received, "the event from maya")
     [event] = received
     assert event["source"]["applicationId"] == "maya"
     assert event["source"]["id"] == publisher.event_hub.id
@@ -440,11 +442,9 @@ def test_close_right_after_auto_connect_leaves_no_connection(new_session, ftrack
 
 def test_connection_is_the_websocket_events_go_through(connected_session, ftrack_server):
     topic = unique_name("through-connection")
-    publisher = connected_session()
-    listener = connected_session()
-    received = []
-    identifier = listener.event_hub.subscribe("topic=" + topic, received.append)
-    wait_for_server_subscriber(ftrack_server, identifier)
+    publisher, listener, received, identifier = subscribed_pair(
+        connected_session, ftrack_server, "topic=" + topic
+    )
 
     hub = publisher.event_hub
     assert isinstance(hub._connection, websocket.WebSocket)

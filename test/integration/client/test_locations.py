@@ -267,7 +267,7 @@ def test_structure_escaping_prefix_is_refused(disk_location, tmp_path):
     assert not os.path.exists(os.path.join(os.path.dirname(prefix), "outside"))
     assert len(session.recorded_operations) == before
     assert not [entity for entity in session._local_cache.values()
-                if entity.entity_type == "FileComponent" and entity._created]
+                if entity.entity_type == "FileComponent" and ftrack_api.inspection.entity_state(entity).created]
 
 
 class BrokenData(ftrack_api.data.Data):
@@ -303,7 +303,7 @@ def test_interrupted_transfer_leaves_no_component(disk_location, tmp_path):
     assert not [entity for entity in session._local_cache.values()
                 if entity.entity_type == "FileComponent"]
     assert not any(files for _, _, files in os.walk(prefix))
-    assert origin._memory_registry == {}
+    assert origin._cache == {}
 
 
 class PrefixTransformer(ftrack_api.resource_identifier_transformer.base.ResourceIdentifierTransformer):

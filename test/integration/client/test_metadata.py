@@ -2,6 +2,7 @@
 
 import json
 
+import ftrack_api.inspection
 
 from client_helpers import RequestCounter, unique_name
 
@@ -115,6 +116,6 @@ def test_deleted_key_stays_deleted_after_commit(ftrack_session, new_project, new
 def test_committed_values_become_remote_values(ftrack_session, new_project):
     new_project["full_name"] = "Committed name"
     ftrack_session.commit()
-    assert new_project._local.get("full_name", None) is None
-    assert new_project._remote["full_name"] == "Committed name"
+    assert ftrack_api.inspection.entity_state(new_project).local.get("full_name", None) is None
+    assert ftrack_api.inspection.entity_state(new_project).remote["full_name"] == "Committed name"
     assert new_project["full_name"] == "Committed name"

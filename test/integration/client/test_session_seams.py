@@ -179,7 +179,7 @@ def test_recorded_operations_can_be_replaced(ftrack_session):
 
 def test_requests_after_close_are_refused(new_session):
     session = new_session()
-    assert session._request is session._managed_request
+    assert session._request is session._transport.http
     session.close()
     with pytest.raises(ftrack_api.exception.ConnectionClosedError):
         session._request

@@ -65,6 +65,30 @@ def test_connection_from_environment(ftrack_server, ftrack_schema_cache_path, mo
         session.close()
 
 
+def test_transport_subclass(ftrack_server, ftrack_schema_cache_path, monkeypatch):
+    monkeypatch.setenv("FTRACK_SERVER", ftrack_server.url)
+    monkeypatch.setenv("FTRACK_API_KEY", ftrack_server.api_key)
+    monkeypatch.setenv("FTRACK_API_USER", ftrack_server.api_user)
+    monkeypatch.setenv("FTRACK_API_SCHEMA_CACHE_PATH", ftrack_schema_cache_path)
+    import ftrack_api.transport
+
+    class CountingTransport(ftrack_api.transport.HttpTransport):
+        sent = 0
+
+        def send(self, payload):
+            CountingTransport.sent += 1
+            return super().send(payload)
+
+    class CountingSession(ftrack_api.Session):
+        transport_class = CountingTransport
+
+    with CountingSession() as counted:
+        before = CountingTransport.sent
+        counted.query("User").first()
+        assert CountingTransport.sent == before + 1
+    assert before >= 1  # the server information, asked on start
+
+
 def test_unit_of_work(session):
     user = session.create("User", {})
     user["username"] = unique_name("martin")

@@ -1,19 +1,15 @@
 """Offline sessions for client unit tests: entity classes are built from the
-recorded schema and nothing is sent anywhere (any request fails)."""
+recorded schema and nothing is sent anywhere (any other request fails)."""
 
 import json
 import os
-import threading
 
 import pytest
 
 import ftrack_api
-import ftrack_api.cache
-import ftrack_api.entity.factory
-import ftrack_api.event.hub
-import ftrack_api.operation
+import ftrack_api._schemas
 import ftrack_api.session
-import ftrack_api.symbol
+import ftrack_api.transport
 
 SCHEMA_PATH = os.path.join(
     os.path.dirname(__file__), "..", "..", "..", "source", "ftrack_local", "data",
@@ -27,57 +23,62 @@ def recorded_schemas():
         return json.load(handle)
 
 
+class OfflineTransport(ftrack_api.transport.Transport):
+    """Answers the start-up requests from the recorded schema file, refuses the rest."""
+
+    #: The recorded schemas' JSON text and hash, read once.
+    _recorded = None
+
+    @classmethod
+    def recorded(cls):
+        if cls._recorded is None:
+            with open(SCHEMA_PATH, "rb") as handle:
+                text = handle.read()
+            cls._recorded = (text, ftrack_api._schemas.schema_hash(json.loads(text)))
+        return cls._recorded
+
+    def send(self, payload):
+        operations = json.loads(self.body_of(payload))
+        text, schema_hash = self.recorded()
+        answers = []
+        for operation in operations:
+            if operation["action"] == "query_server_information":
+                answers.append(json.dumps({"version": "dev", "schema_hash": schema_hash}).encode())
+            elif operation["action"] == "query_schemas":
+                answers.append(text)
+            else:
+                raise AssertionError("Offline session cannot send {0!r}".format(operations))
+        return b"[" + b", ".join(answers) + b"]"
+
+
 class OfflineSession(ftrack_api.session.Session):
-    """Session whose state is set up without contacting a server."""
+    """Session started from the recorded schema without contacting a server."""
 
-    def __init__(self, schemas):
-        import logging
+    transport_class = OfflineTransport
 
-        self.logger = logging.getLogger("offline")
-        self._closed = False
-        self._lock = threading.RLock()
-        self._commit_lock = threading.RLock()
-        self._thread_state = threading.local()
-        self._server_url = "http://offline.invalid"
-        self._api_user = "offline"
-        self._api_key = "offline"
-        self._auto_populate = False
-        self._record_operations = True
-        self._recorded_operations = ftrack_api.operation.Operations()
-        self._custom_attribute_configurations_cache = None
-        self.cache_key_maker = ftrack_api.cache.StringKeyMaker()
-        self._memory_cache = ftrack_api.cache.MemoryCache()
-        self.cache = ftrack_api.cache.LayeredCache([self._memory_cache])
-        self._server_information = {"version": "dev"}
-        self.request_timeout = 60
-        self.schemas = schemas
-        factory = ftrack_api.entity.factory.StandardFactory()
-        self.types = dict(
-            (schema["id"], factory.create(schema)) for schema in schemas
-        )
-
-    def call(self, data):
-        raise AssertionError("Offline session cannot send {0!r}".format(data))
+    def __init__(self, **kwargs):
+        kwargs = dict(
+            dict(server_url="http://offline.invalid", api_user="offline", api_key="offline",
+                 auto_populate=False, schema_cache_path=False, plugin_paths=[],
+                 auto_connect_event_hub=False),
+            **kwargs)
+        super(OfflineSession, self).__init__(**kwargs)
 
     def feed(self, text):
         """Decode server answer *text* merging entities (as on receipt)."""
-        import json as _json
-
         with self._lock:
-            return _json.loads(text, object_hook=self._make_merge_hook())
+            return json.loads(text, object_hook=self._make_merge_hook())
 
 
 @pytest.fixture
-def offline_session(recorded_schemas):
+def offline_session():
     """Session with entity classes from the recorded schema, no server."""
-    return OfflineSession(recorded_schemas)
+    session = OfflineSession()
+    yield session
+    session.close()
 
 
 @pytest.fixture
 def located_session(offline_session):
-    """An offline session with an event hub and the built-in locations."""
-    session = offline_session
-    session._event_hub = ftrack_api.event.hub.EventHub(
-        session.server_url, session.api_user, session.api_key)
-    session._configure_builtin_locations()
-    return session
+    """An offline session (its event hub and built-in locations are set up on start)."""
+    return offline_session

@@ -85,7 +85,7 @@ def test_computed_flag(session):
 def test_delete_key(session, user):
     del user["username"]
     assert user["username"] is NOT_SET
-    assert "username" not in user._remote
+    assert "username" not in ftrack_api.inspection.entity_state(user).remote
     with pytest.raises(KeyError):
         del user["missing"]
 

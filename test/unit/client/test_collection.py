@@ -56,9 +56,6 @@ class Item(object):
     def keys(self):
         return ["id"]
 
-    def _identity_key(self):
-        return (self.entity_type, (self.id,))
-
     def __eq__(self, other):
         return isinstance(other, Item) and other.id == self.id
 

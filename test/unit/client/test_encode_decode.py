@@ -6,6 +6,7 @@ import json
 import arrow
 import pytest
 
+import ftrack_api.inspection
 import ftrack_api.collection
 import ftrack_api.exception
 import ftrack_api.session
@@ -72,7 +73,7 @@ def test_merge_builds_entities(session):
     (user,) = result[0]["data"]
     assert isinstance(user, session.types["User"])
     assert user["username"] == "martin"
-    assert "user_type_id" not in user._remote
+    assert "user_type_id" not in ftrack_api.inspection.entity_state(user).remote
     assert isinstance(user["timelogs"], ftrack_api.collection.Collection)
     assert len(user["timelogs"]) == 0
     assert user["first_name"] is NOT_SET
@@ -87,7 +88,7 @@ def test_merge_builds_entities(session):
     assert again is user
     assert user["username"] == "bjorn"
     assert user["email"] == "local@example.com"
-    assert user._remote["email"] == "remote"
+    assert ftrack_api.inspection.entity_state(user).remote["email"] == "remote"
 
 
 def test_merge_nested_and_shared(session):
@@ -216,7 +217,7 @@ def test_decode_is_detached(session):
     assert other["when"] == arrow.Arrow(2020, 1, 1)
 
     # Merging brings the detached values into the attached instance.
-    detached._remote["first_name"] = "Martin"
+    ftrack_api.inspection.entity_state(detached).remote["first_name"] = "Martin"
     assert session.merge(detached) is user
     assert user["first_name"] == "Martin"
 

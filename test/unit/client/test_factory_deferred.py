@@ -35,12 +35,12 @@ def test_attributes_are_built_once_on_first_use():
     built = list(factory.scalars)
     assert "name" in built and "bid" in built
     assert cls.attributes.get("children") is not None
-    assert "children" in cls._collection_names
+    assert "children" in cls.attributes.collection_names
     assert factory.scalars == built
 
 
 def test_every_access_path_builds():
-    for access in (lambda a: a.keys(), lambda a: len(a), lambda a: list(a), lambda a: a._data,
+    for access in (lambda a: a.keys(), lambda a: len(a), lambda a: list(a), lambda a: a.by_name,
                    lambda a: a.get("name")):
         cls = ftrack_api.entity.factory.StandardFactory().create(task_schema())
         access(cls.attributes)

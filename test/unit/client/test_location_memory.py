@@ -208,8 +208,8 @@ def test_failed_transfer_rolls_create_component_back(session, origin, memory_dis
         session.create_component(path, location=memory_disk)
     assert len(session.recorded_operations) == 0
     assert not [e for e in session._local_cache.values() if e.entity_type == "FileComponent"]
-    assert origin._memory_registry == {}
-    assert memory_disk._memory_registry == {}
+    assert origin._cache == {}
+    assert memory_disk._cache == {}
     stored = [files for _, _, files in os.walk(memory_disk.accessor.prefix)]
     assert not any(stored)  # the partial file was removed
 

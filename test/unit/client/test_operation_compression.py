@@ -4,8 +4,11 @@ import json
 
 import pytest
 
+import ftrack_api.inspection
 import ftrack_api.operation
 import ftrack_api.symbol
+
+state = ftrack_api.inspection.entity_state
 
 PROJECT = '{"__entity_type__": "Project", "id": "p1", "name": "project"}'
 
@@ -16,7 +19,7 @@ def session(offline_session):
 
 
 def _batch(session):
-    return session._build_batch(list(session.recorded_operations))
+    return session._unit_of_work.build_batch(list(session.recorded_operations))
 
 
 def test_create_with_relations_is_one_create(session):
@@ -157,13 +160,13 @@ def test_after_commit_clears_local_values(session):
     created = session.create("User", {"username": "new"})
     operations = list(session.recorded_operations)
     later = session.create("User", {"username": "later"})
-    session._after_commit(operations)
+    session._unit_of_work.after_commit(operations)
 
     assert len(session.recorded_operations) == 1
-    assert project._local == {}
-    assert created._local == {}
-    assert created._remote["id"] == created["id"]
-    assert created._created is False
+    assert state(project).local == {}
+    assert state(created).local == {}
+    assert state(created).remote["id"] == created["id"]
+    assert state(created).created is False
     # Entities changed after the batch was built keep their local values.
-    assert later._local["username"] == "later"
-    assert later._created is True
+    assert state(later).local["username"] == "later"
+    assert state(later).created is True
