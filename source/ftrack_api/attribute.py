@@ -16,6 +16,7 @@ import functools
 import logging
 from typing import Any, Callable, Iterable, List, Optional
 
+import ftrack_api._properties
 import ftrack_api._recording
 import ftrack_api.collection
 import ftrack_api.exception
@@ -191,20 +192,11 @@ class Attribute(object):
             self.__module__, self.__class__.__name__, self._name, id(self)
         )
 
-    @property
-    def name(self) -> str:
-        """Return name."""
-        return self._name
+    name = ftrack_api._properties.read_only("_name", "The attribute's name.")
 
-    @property
-    def mutable(self) -> bool:
-        """Return whether attribute is mutable."""
-        return self._mutable
+    mutable = ftrack_api._properties.read_only("_mutable", "Whether the attribute may be changed.")
 
-    @property
-    def computed(self) -> bool:
-        """Return whether attribute is computed."""
-        return self._computed
+    computed = ftrack_api._properties.read_only("_computed", "Whether the server computes the value.")
 
     def get_entity_storage(self, entity: Any) -> collections.abc.MutableMapping:
         """Return attribute storage on *entity* (a ``local``/``remote`` view)."""

@@ -16,6 +16,7 @@ import weakref
 from typing import Any, Iterable, List, Optional
 
 
+import ftrack_api._properties
 import ftrack_api._codec
 import ftrack_api._components
 import ftrack_api._custom_attributes
@@ -42,11 +43,6 @@ from ftrack_api.logging import LazyLogMessage as L  # noqa: F401 - ftrack_api.se
 from ftrack_api.transport import SessionAuthentication  # noqa: F401 - ftrack_api.session.SessionAuthentication
 
 NOT_SET = ftrack_api.symbol.NOT_SET
-
-class _UnknownEntityTypeError(
-    ftrack_api.exception.UnrecognisedEntityTypeError, KeyError
-):
-    """Unknown entity type met by a look up (also a :exc:`KeyError`)."""
 
 
 _decode_datetime = ftrack_api._merge.decode_datetime
@@ -281,35 +277,17 @@ class Session(object):
     _server_url = _Forwarded("_transport", "server_url", "The server's address, where requests go.")
     request_timeout = _Forwarded("_transport", "timeout", "Seconds to wait for the server on each request.")
 
-    @property
-    def closed(self) -> bool:
-        """Return whether session has been closed."""
-        return self._closed
+    closed = ftrack_api._properties.read_only("_closed", "True once the session is closed.")
 
-    @property
-    def server_information(self) -> dict:
-        """Return server information such as server version."""
-        return self._server_information
+    server_information = ftrack_api._properties.read_only("_server_information", "What the server says about itself.")
 
-    @property
-    def server_url(self) -> str:
-        """Return server url used for session."""
-        return self._server_url
+    server_url = ftrack_api._properties.read_only("_server_url", "The address of the server.")
 
-    @property
-    def api_user(self) -> str:
-        """Return username used for session."""
-        return self._api_user
+    api_user = ftrack_api._properties.read_only("_api_user", "The user the session acts as.")
 
-    @property
-    def api_key(self) -> str:
-        """Return API key used for session."""
-        return self._api_key
+    api_key = ftrack_api._properties.read_only("_api_key", "The API key the session signs in with.")
 
-    @property
-    def event_hub(self) -> ftrack_api.event.hub.EventHub:
-        """Return event hub."""
-        return self._event_hub
+    event_hub = ftrack_api._properties.read_only("_event_hub", "The session's event hub.")
 
     auto_populate = _thread_setting(
         "auto_populate", "Whether reading an attribute without a value fetches it from the server."

@@ -137,6 +137,7 @@ def test_discover_and_launch(plugin_process, session, shot):
     assert note["author"]["username"] == session.api_user
 
 
+@pytest.mark.slow
 def test_action_ignores_what_is_not_for_it(plugin_process, session, shot):
     # Nothing selected: nothing offered.
     assert publish_and_collect(session, "ftrack.action.discover", {"selection": []},

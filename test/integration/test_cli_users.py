@@ -53,6 +53,7 @@ def _works(server, user, key):
         return False
 
 
+@pytest.mark.slow
 def test_add_list_role_and_rotate(server):
     project_id, project_name = _project(server)
     name = "artist_" + uuid.uuid4().hex[:6]
@@ -85,6 +86,7 @@ def test_add_list_role_and_rotate(server):
         time.sleep(0.2)
 
 
+@pytest.mark.slow
 def test_clear_errors(server):
     assert user_command(server, "add", server.api_user, check=False).returncode == 1
     missing = user_command(server, "role", "no_such_user", "User", "--all-projects", check=False)

@@ -7,6 +7,7 @@ import pytest
 
 
 @pytest.mark.timeout(180)
+@pytest.mark.slow
 def test_demo_runs_the_tutorial(tmp_path):
     completed = subprocess.run(
         [sys.executable, "-m", "ftrack_local", "demo"], capture_output=True, text=True, timeout=170,

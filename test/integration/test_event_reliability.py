@@ -101,6 +101,7 @@ def server_subscriber_ids(server):
 EVENT_COUNT = 10000
 
 
+@pytest.mark.slow
 def test_every_subscriber_gets_every_event_once(ftrack_server, open_session):
     topic = unique_topic()
     publishers = [open_session(ftrack_server) for _ in range(2)]
@@ -274,6 +275,7 @@ def test_hub_gives_up_when_the_server_stays_away(tmp_path, open_session):
 
 # -- heartbeats --------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_idle_connection_stays_up(ftrack_fresh_server, open_session):
     settings = ftrack_fresh_server.event_hub.settings
     settings.heartbeat_interval = 0.2
@@ -323,6 +325,7 @@ BAD_FRAMES = [
 ]
 
 
+@pytest.mark.slow
 def test_bad_clients_do_not_disturb_others(ftrack_server, open_session):
     topic = unique_topic()
     listener = open_session(ftrack_server)

@@ -6,6 +6,7 @@ import json
 import os
 import queue
 import re
+import shlex
 import signal
 import socket
 import subprocess
@@ -376,16 +377,63 @@ def _read_lines(stream, lines):
     lines.put(None)
 
 
-@pytest.mark.timeout(120)
+def _next_line(lines, deadline, seen, stderr_path):
+    """The CLI's next output line, failing clearly when it ends or stalls."""
+    try:
+        line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
+    except queue.Empty:
+        line = None
+    assert line is not None, "The CLI ended or stalled after printing {0}; stderr:\n{1}".format(
+        seen, stderr_path.read_text())
+    seen.append(line)
+    return line
+
+
+def _hear_ctrl_c():
+    """Give the child the default Ctrl-C handling.
+
+    A shell starts background jobs with SIGINT ignored, children inherit
+    that, and Python then leaves SIGINT ignored: run from such a job (as CI
+    may be), the CLI would never see the Ctrl-C this test sends.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def _assert_stops(process, stderr_path):
+    """Wait for *process* to exit cleanly; if it hangs, fail with every thread's stack.
+
+    The child runs with faulthandler enabled, so SIGABRT makes it print the
+    traceback of each of its threads to standard error before it dies.
+    """
+    try:
+        assert process.wait(timeout=CLI_STOP_TIMEOUT) == 0
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGABRT)
+        process.wait(timeout=CLI_STOP_TIMEOUT)
+        pytest.fail("The CLI did not stop within {0} s of Ctrl-C; its threads:\n{1}".format(
+            CLI_STOP_TIMEOUT, stderr_path.read_text()))
+
+
+# Hang guards only: on a loaded machine starting the server can take a
+# while, and every wait ends as soon as its event happens.
+CLI_READY_TIMEOUT = 120
+CLI_STOP_TIMEOUT = 60
+
+
+@pytest.mark.timeout(CLI_READY_TIMEOUT + CLI_STOP_TIMEOUT + 60)
 def test_cli_serve(tmp_path):
     # Port 0: the server picks a free port itself, so no other process can
-    # take it between choosing and binding (the printed URL names it).
-    with open(tmp_path / "stderr.txt", "w") as stderr:
+    # take it between choosing and binding (the printed URL names it). The
+    # CLI prints its "export" lines only once the socket is listening, so
+    # reading them is the readiness signal.
+    stderr_path = tmp_path / "stderr.txt"
+    with open(stderr_path, "w") as stderr:
         process = subprocess.Popen(
             _cli_command("serve", "--port", "0", "--data-dir",
                          str(tmp_path / "data"), "--log-level", "warning"),
-            stdout=subprocess.PIPE, stderr=stderr, text=True,
-            env=_cli_environment())
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr, text=True,
+            env=dict(_cli_environment(), PYTHONFAULTHANDLER="1"),
+            preexec_fn=_hear_ctrl_c if os.name == "posix" else None)
     lines = queue.Queue()
     reader = threading.Thread(target=_read_lines, args=(process.stdout, lines),
                               daemon=True)
@@ -393,19 +441,16 @@ def test_cli_serve(tmp_path):
     try:
         exports = {}
         seen = []
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + CLI_READY_TIMEOUT
         while "FTRACK_API_KEY" not in exports:
-            line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
-            assert line is not None, "CLI ended early: {0}\n{1}".format(
-                seen, (tmp_path / "stderr.txt").read_text())
-            seen.append(line)
+            line = _next_line(lines, deadline, seen, stderr_path)
             if line.startswith("export "):
                 name, _, value = line[len("export "):].partition("=")
-                exports[name] = value
+                exports[name] = shlex.split(value)[0]
         assert re.fullmatch(r"http://127\.0\.0\.1:[1-9][0-9]*", exports["FTRACK_SERVER"])
         assert exports["FTRACK_API_USER"] == "admin"
         assert exports["FTRACK_API_KEY"]
-        assert lines.get(timeout=60) == "Press Ctrl-C to stop."
+        assert _next_line(lines, deadline, seen, stderr_path) == "Press Ctrl-C to stop."
 
         response = requests.post(exports["FTRACK_SERVER"] + "/api", json=SERVER_INFO,
                                  headers={"ftrack-user": exports["FTRACK_API_USER"],
@@ -415,11 +460,11 @@ def test_cli_serve(tmp_path):
         assert response.json()[0]["schema_hash"]
 
         process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=60) == 0
+        _assert_stops(process, stderr_path)
     finally:
         if process.poll() is None:
             process.kill()
-            process.wait()
+            process.wait(timeout=CLI_STOP_TIMEOUT)
         reader.join(10)
         process.stdout.close()
 

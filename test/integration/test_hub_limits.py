@@ -97,6 +97,7 @@ def fast_reader(server, monkeypatch):
         return HubClient(server)
 
 
+@pytest.mark.slow
 def test_stuck_subscriber_is_dropped_once_and_memory_returns(tmp_path, monkeypatch):
     with throwaway_database(database_url()) as database, ServerProcess(
             tmp_path / "data", database=database,

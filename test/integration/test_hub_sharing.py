@@ -225,6 +225,7 @@ BAD_FRAMES = {
 }
 
 
+@pytest.mark.slow
 def test_each_refused_frame_is_one_log_line(ftrack_server, caplog, monkeypatch):
     monkeypatch.setattr(socketio, "MAX_FRAME", SMALL_MAX_FRAME)
     caplog.set_level(logging.WARNING)

@@ -279,6 +279,7 @@ BODIES = 8
 BODY_SIZE = 25 * 1024 * 1024
 
 
+@pytest.mark.slow
 def test_concurrent_large_bodies_stay_within_twice_their_size(tmp_path, database):
     """200 MB of request bodies at once raise the server's peak memory by at most 400 MB,
     and the server keeps none of it afterwards.

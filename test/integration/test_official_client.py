@@ -484,6 +484,7 @@ def test_default_scheme_offers_the_workflows_of_a_new_site(written):
 
 # -- the event hub's heartbeats ------------------------------------------------------
 
+@pytest.mark.slow
 def test_heartbeat_answers_keep_a_quiet_subscriber_connected(reference_python, ftrack_fresh_server,
                                                              run_reference, caplog):
     # Heartbeats every 0.2 s, a client silent for 1 s is dropped; the

@@ -352,6 +352,7 @@ def http(server):
         session.close()
 
 
+@pytest.mark.slow
 def test_generated_requests_never_get_a_server_error(server, http):
     sent = []
 

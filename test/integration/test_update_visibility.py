@@ -8,6 +8,8 @@ both projects.
 import types
 import uuid
 
+import pytest
+
 import ftrack_api
 
 from ftrack_local.client import ApiClient
@@ -46,6 +48,7 @@ def ids(entities, entity_type):
     return {e["entityId"] for e in entities if e["entity_type"] == entity_type}
 
 
+@pytest.mark.slow
 def test_updates_leave_out_projects_the_user_cannot_read(ftrack_fresh_server):
     server = ftrack_fresh_server
     admin = ftrack_api.Session(server_url=server.url, api_user=server.api_user,

@@ -6,13 +6,13 @@ subscriptions and event targets, :mod:`ftrack_api.event.subscription` and
 :mod:`ftrack_api.event.subscriber` the objects the hub keeps for each
 registered callback, and :mod:`ftrack_api.event.hub` the hub itself, a
 front for the modules doing its work: the Socket.IO wire format
-(:mod:`~ftrack_api.event._socketio`, :mod:`~ftrack_api.event._event_json`,
-:mod:`~ftrack_api.event._acknowledgements`), reading and acting on packets
-(:mod:`~ftrack_api.event._reader`, :mod:`~ftrack_api.event._packet_handler`),
-the connection (:mod:`~ftrack_api.event._connection`), the subscribers
-(:mod:`~ftrack_api.event._subscriber_registry`,
-:mod:`~ftrack_api.event._server_subscriptions`), sending events
-(:mod:`~ftrack_api.event._outbox`) and replies
-(:mod:`~ftrack_api.event._replies`); :mod:`~ftrack_api.event._topics` names
+(``_socketio``, ``_event_json``,
+``_acknowledgements``), reading and acting on packets
+(``_reader``, ``_packet_handler``),
+the connection (``_connection``), the subscribers
+(``_subscriber_registry``,
+``_server_subscriptions``), sending events
+(``_outbox``) and replies
+(``_replies``); ``_topics`` names
 the meta topics.
 """
