@@ -164,8 +164,8 @@ class Attribute(object):
     """A name and value pair persisted remotely."""
 
     def __init__(
-        self, name, default_value=NOT_SET, mutable=True, computed=False
-    ):
+        self, name: str, default_value: Any = NOT_SET, mutable: bool = True, computed: bool = False
+    ) -> None:
         """Initialise attribute with *name*.
 
         *default_value* represents the default value for the attribute. It
@@ -318,7 +318,7 @@ class Attribute(object):
 class ScalarAttribute(Attribute):
     """Represent a scalar value."""
 
-    def __init__(self, name, data_type, **kw):
+    def __init__(self, name: str, data_type: str, **kw: Any) -> None:
         """Initialise property of *data_type* (schema type name)."""
         super(ScalarAttribute, self).__init__(name, **kw)
         self.data_type = data_type
@@ -327,7 +327,7 @@ class ScalarAttribute(Attribute):
 class ReferenceAttribute(Attribute):
     """Reference another entity."""
 
-    def __init__(self, name, entity_type, **kw):
+    def __init__(self, name: str, entity_type: str, **kw: Any) -> None:
         """Initialise reference to *entity_type*."""
         super(ReferenceAttribute, self).__init__(name, **kw)
         self.entity_type = entity_type
@@ -551,7 +551,9 @@ class KeyValueMappedCollectionAttribute(AbstractCollectionAttribute):
     #: Collection class used by attribute.
     collection_class = ftrack_api.collection.KeyValueMappedCollectionProxy
 
-    def __init__(self, name, creator, key_attribute, value_attribute, **kw):
+    def __init__(
+        self, name: str, creator: Callable[..., Any], key_attribute: str, value_attribute: str, **kw: Any
+    ) -> None:
         """Initialise attribute with *name*.
 
         *creator* should be a function that accepts the collection proxy and

@@ -5,7 +5,7 @@ from __future__ import annotations
 import collections.abc
 import copy
 import logging
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, Optional
 
 import ftrack_api._recording
 import ftrack_api.cache
@@ -35,7 +35,7 @@ def _identity_key(item):
 class Collection(collections.abc.MutableSequence):
     """A collection of entities."""
 
-    def __init__(self, entity, attribute, mutable=True, data=None):
+    def __init__(self, entity: Any, attribute: Any, mutable: bool = True, data: Optional[Iterable[Any]] = None) -> None:
         """Initialise collection bound to *attribute* of *entity*.
 
         *mutable* decides whether the collection may be changed afterwards.
@@ -222,7 +222,7 @@ def _forwarded(name: str, doc: str) -> property:
 class MappedCollectionProxy(collections.abc.MutableMapping):
     """Common base class for mapped collection of entities."""
 
-    def __init__(self, collection):
+    def __init__(self, collection: Collection) -> None:
         """Proxy *collection* (a :class:`Collection`)."""
         #: Logger named after the module and the proxy class.
         self.logger = logging.getLogger(__name__ + "." + type(self).__name__)
@@ -252,7 +252,9 @@ class KeyValueMappedCollectionProxy(MappedCollectionProxy):
     pairs.
     """
 
-    def __init__(self, collection, creator, key_attribute, value_attribute):
+    def __init__(
+        self, collection: Collection, creator: Callable[..., Any], key_attribute: str, value_attribute: str
+    ) -> None:
         """Initialise with *collection*.
 
         *creator* is called as ``creator(proxy, data)`` to create a new
@@ -381,7 +383,7 @@ class CustomAttributeCollectionProxy(MappedCollectionProxy):
     owning entity, whether a value is set for them or not.
     """
 
-    def __init__(self, collection):
+    def __init__(self, collection: Collection) -> None:
         """Initialise with custom attribute value *collection*."""
         self.key_attribute = "configuration_id"
         self.value_attribute = "value"

@@ -767,7 +767,7 @@ class AutoPopulatingContext(_ThreadSettingContext):
 
     _setting = "auto_populate"
 
-    def __init__(self, session, auto_populate):
+    def __init__(self, session: Session, auto_populate: bool) -> None:
         """Initialise context."""
         super(AutoPopulatingContext, self).__init__(session, auto_populate)
 
@@ -777,7 +777,7 @@ class OperationRecordingContext(_ThreadSettingContext):
 
     _setting = "record_operations"
 
-    def __init__(self, session, record_operations):
+    def __init__(self, session: Session, record_operations: bool) -> None:
         """Initialise context."""
         super(OperationRecordingContext, self).__init__(session, record_operations)
 
@@ -785,7 +785,7 @@ class OperationRecordingContext(_ThreadSettingContext):
 class OperationPayload(collections.abc.MutableMapping):
     """Represent operation payload."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         """Initialise payload."""
         super(OperationPayload, self).__init__()
         self._data = dict()

@@ -21,7 +21,7 @@ class ApiClientError(Exception):
     """
 
     def __init__(self, exception: str, content: str, status: int,
-                 error_code: Optional[str] = None):
+                 error_code: Optional[str] = None) -> None:
         super().__init__("{0}: {1} (HTTP {2})".format(exception, content, status))
         self.exception = exception
         self.content = content
@@ -33,7 +33,7 @@ class ApiClient:
     """Send batches of operations to ``<url>/api`` with the ftrack headers."""
 
     def __init__(self, url: str, api_user: str, api_key: str,
-                 strict: bool = False, timeout: float = 60):
+                 strict: bool = False, timeout: float = 60) -> None:
         self.url = url.rstrip("/")
         self.api_user = api_user
         self.api_key = api_key

@@ -6,7 +6,7 @@ import abc
 import collections.abc
 import functools
 import logging
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Mapping, Optional
 
 import ftrack_api._recording
 import ftrack_api.attribute
@@ -59,7 +59,7 @@ class Entity(
     #: Names of collection attributes (set per generated class).
     _collection_names = frozenset()
 
-    def __init__(self, session, data=None, reconstructing=False):
+    def __init__(self, session: Any, data: Optional[Mapping[str, Any]] = None, reconstructing: bool = False) -> None:
         """Initialise entity.
 
         *session* is an instance of :class:`ftrack_api.session.Session` that

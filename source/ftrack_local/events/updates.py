@@ -93,7 +93,7 @@ class UpdatePublisher:
     transaction has committed.
     """
 
-    def __init__(self, hub: EventHub, storage: Storage):
+    def __init__(self, hub: EventHub, storage: Storage) -> None:
         self.hub = hub
         self.storage = storage
 

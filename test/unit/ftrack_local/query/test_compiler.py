@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql
 try:
     from ftrack_local import schema
 except ImportError:  # Package not installed: run from the source tree.
-    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "source"))
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "source"))
     from ftrack_local import schema
 
 from ftrack_local.errors import (UnknownAttributeError, UnknownEntityTypeError,

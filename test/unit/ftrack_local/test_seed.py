@@ -12,7 +12,7 @@ try:
     from ftrack_local import seed
 except ImportError:  # Package not installed: run from the source tree.
     sys.path.insert(
-        0, os.path.join(os.path.dirname(__file__), "..", "..", "source")
+        0, os.path.join(os.path.dirname(__file__), "..", "..", "..", "source")
     )
     from ftrack_local import seed
 

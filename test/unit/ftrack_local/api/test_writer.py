@@ -14,7 +14,7 @@ import sqlalchemy as sa
 try:
     import ftrack_local  # noqa: F401
 except ImportError:  # Package not installed: run from the source tree.
-    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "source"))
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "source"))
 
 from ftrack_local import schema as schema_module
 from ftrack_local import seed
