@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import atexit
-import collections
-import collections.abc
 import contextlib
 import functools
 import getpass
@@ -20,6 +18,7 @@ import ftrack_api._properties
 import ftrack_api._codec
 import ftrack_api._components
 import ftrack_api._custom_attributes
+import ftrack_api._dict_backed
 import ftrack_api._identity_map
 import ftrack_api._merge
 import ftrack_api._retrieval
@@ -782,7 +781,7 @@ class OperationRecordingContext(_ThreadSettingContext):
         super(OperationRecordingContext, self).__init__(session, record_operations)
 
 
-class OperationPayload(collections.abc.MutableMapping):
+class OperationPayload(ftrack_api._dict_backed.DictBackedMapping):
     """Represent operation payload."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -794,23 +793,3 @@ class OperationPayload(collections.abc.MutableMapping):
     def __str__(self):
         """Return string representation."""
         return "<{0} {1}>".format(self.__class__.__name__, str(self._data))
-
-    def __getitem__(self, key):
-        """Return value for *key*."""
-        return self._data[key]
-
-    def __setitem__(self, key, value):
-        """Set *value* for *key*."""
-        self._data[key] = value
-
-    def __delitem__(self, key):
-        """Remove *key*."""
-        del self._data[key]
-
-    def __iter__(self):
-        """Iterate over all keys."""
-        return iter(self._data)
-
-    def __len__(self):
-        """Return count of keys."""
-        return len(self._data)
