@@ -1,5 +1,6 @@
-"""The aiohttp application: ``POST /api``, a small index page and the
-component endpoints (:mod:`ftrack_local.components.routes`).
+"""The aiohttp application: ``POST /api``, a small index page, the
+component endpoints (:mod:`ftrack_local.components.routes`) and snapshot
+loading (:mod:`ftrack_local.snapshot.routes`).
 
 Everything that may block (authentication, the backend call, JSON decoding
 and encoding of possibly large payloads) runs in a thread pool owned by the
@@ -33,6 +34,7 @@ from .errors import ApiError, InvalidActionError, ValidationError
 from .http import (BACKEND, EXECUTOR, LIMITS, WRITE_SLOTS, Answer, credentials, credentials_refusal, dump_json,
                    error_answer, internal_error, json_response)
 from .limits import LimitExceeded, Limits
+from .snapshot import routes as snapshot_routes
 
 if TYPE_CHECKING:
     from .api.backend import Backend
@@ -74,6 +76,7 @@ def make_app(backend: Backend, extra_routes: Iterable[web.AbstractRouteDef] = ()
         web.get("/", handle_index),
     ])
     component_routes.install(app)
+    snapshot_routes.install(app)
     app.add_routes(list(extra_routes))
     for extension in extensions:
         extension(app)

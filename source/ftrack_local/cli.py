@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Callable, List, NamedTuple, Optional, Sequence
 from . import __version__
 from .errors import ApiError, ValidationError
 from .limits import OPTIONS as LIMIT_OPTIONS, Limits, parse_size
+from .snapshot.commands import add_load_arguments, add_snapshot_arguments, run_load, run_snapshot
+from .snapshot.format import SnapshotError
 
 if TYPE_CHECKING:  # the server and its dependencies load only where a command runs
     from .events import HubSettings
@@ -61,6 +63,9 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--hub-queue-limit", metavar="BYTES", type=_size, default=None,
                         help="bytes of events queued for one event hub client "
                              "before it is dropped as stuck")
+    parser.add_argument("--from-snapshot", metavar="SNAPSHOT", default=None,
+                        help="load this snapshot (folder or archive) into the data "
+                             "directory before serving")
     parser.add_argument("--allow-origin", metavar="ORIGIN", action="append", default=[],
                         dest="allowed_origins",
                         help="a browser origin (e.g. https://tools.example.com) allowed "
@@ -147,9 +152,12 @@ def run_serve(args: argparse.Namespace) -> int:
                          api_user=args.api_user, api_key=api_key,
                          limits=limits_from_arguments(args),
                          hub_settings=hub_settings_from_arguments(args),
-                         public_url=args.public_url)
+                         public_url=args.public_url, snapshot=args.from_snapshot)
     try:
         server.start()
+    except (SnapshotError, ApiError) as error:
+        print("error: cannot load {0}: {1}".format(args.from_snapshot, error), file=sys.stderr, flush=True)
+        return 1
     except OSError as error:
         print("error: cannot listen on {0}:{1}: {2}".format(
             args.host, args.port, _describe_os_error(error)),
@@ -314,6 +322,10 @@ COMMANDS: List[Command] = [
             add_demo_arguments, run_demo),
     Command("user", "add users, grant security roles and rotate API keys",
             add_user_arguments, run_user),
+    Command("snapshot", "copy projects of any ftrack server into a snapshot",
+            add_snapshot_arguments, run_snapshot),
+    Command("load", "load a snapshot into a data directory",
+            add_load_arguments, run_load),
 ]
 
 

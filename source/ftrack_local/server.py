@@ -23,6 +23,7 @@ from .app import Extension, make_app
 from .glibc import glibc_function
 from .limits import Limits
 from .private_files import make_private_dir
+from .snapshot.load import load as load_snapshot
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,8 @@ class LocalServer:
     *public_url* is the address clients reach the server by when it is not
     :attr:`url` — a load balancer in front of several processes; the server
     puts it in the upload, download and widget URLs it hands out.
+    *snapshot* is a snapshot folder or archive (see :mod:`ftrack_local.snapshot`)
+    loaded into the data directory before the server accepts connections.
     """
 
     def __init__(self, data_dir: Optional[str] = None, host: str = "127.0.0.1",
@@ -85,7 +88,7 @@ class LocalServer:
                  api_user: str = "admin", api_key: Optional[str] = None,
                  *, extensions: Iterable[Extension] = (), event_hub: bool = True,
                  limits: Optional[Limits] = None, hub_settings: Any = None,
-                 public_url: Optional[str] = None) -> None:
+                 public_url: Optional[str] = None, snapshot: Optional[str] = None) -> None:
         self._data_dir = os.path.abspath(data_dir) if data_dir else None
         self._host = host
         self._port = port
@@ -96,6 +99,7 @@ class LocalServer:
         self._extensions = tuple(extensions)
         self._limits = limits or Limits()
         self._public_url = public_url.rstrip("/") if public_url else None
+        self._snapshot = snapshot
         self._event_hub: Optional[events.EventHub] = None
         if event_hub:
             self._event_hub = events.EventHub(hub_settings)
@@ -209,6 +213,8 @@ class LocalServer:
         make_private_dir(self._data_dir)
         self._backend = Backend.open(self._data_dir, **self._backend_options)
         self._backend.server_url = self.public_url
+        if self._snapshot:
+            load_snapshot(self._backend, self._snapshot)
         self._api_user = self._backend.api_user
         self._api_key = self._backend.api_key
 

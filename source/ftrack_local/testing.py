@@ -7,6 +7,11 @@ Fixtures:
 
 * ``ftrack_server`` (session) — a running :class:`LocalServer`.
 * ``ftrack_fresh_server`` (function) — a new server for one test.
+
+Both start from a snapshot (see :mod:`ftrack_local.snapshot`) when given
+one: parametrise the fixture indirectly with the snapshot's path
+(``@pytest.mark.parametrize("ftrack_server", [path], indirect=True)``),
+or mark the test ``@pytest.mark.ftrack_snapshot(path)`` (``ftrack_fresh_server``).
 * ``ftrack_api_client`` (function) — an :class:`ApiClient` on ``ftrack_server``.
 * ``ftrack_session`` (function) — an ``ftrack_api.Session`` on ``ftrack_server``
   (its schema cache lives in ``ftrack_schema_cache_path``, a session temp dir).
@@ -114,11 +119,12 @@ def database_url() -> Optional[str]:
     return os.environ.get(DATABASE_URL_VARIABLE) or None
 
 
-def start_server(data_dir: str, database: Optional[str] = None) -> "LocalServer":
-    """Start a server on a free loopback port with *data_dir*."""
+def start_server(data_dir: str, database: Optional[str] = None,
+                 snapshot: Optional[str] = None) -> "LocalServer":
+    """Start a server on a free loopback port with *data_dir*, loading *snapshot* first when given."""
     server_class = _server_class()
-    return server_class(data_dir=data_dir, port=0,
-                        database_url=database or database_url()).start()
+    return server_class(data_dir=data_dir, port=0, database_url=database or database_url(),
+                        snapshot=snapshot).start()
 
 
 @contextlib.contextmanager
@@ -149,38 +155,70 @@ def throwaway_database(url: Optional[str]) -> Iterator[Optional[str]]:
 
 
 @contextlib.contextmanager
-def running_server(data_dir: str) -> Iterator["LocalServer"]:
-    """A started server on its own data dir (and own database), stopped afterwards."""
+def running_server(data_dir: str, snapshot: Optional[str] = None) -> Iterator["LocalServer"]:
+    """A started server on its own data dir (and own database), stopped afterwards.
+
+    *snapshot* is a snapshot folder or archive the server starts from.
+    """
     # Check the dependencies before creating any database.
     _server_class()
     with throwaway_database(database_url()) as database:
-        server = start_server(data_dir, database)
+        server = start_server(data_dir, database, snapshot)
         try:
             yield server
         finally:
             server.stop()
 
 
-def _fixture_server(tmp_path_factory: pytest.TempPathFactory, basename: str) -> Iterator["LocalServer"]:
-    """A running server on a new temporary directory named after *basename*.
+SNAPSHOT_MARKER = "ftrack_snapshot"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Declare the ``ftrack_snapshot`` marker."""
+    config.addinivalue_line("markers", "{0}(path): start ftrack_fresh_server from the snapshot at "
+                                       "path".format(SNAPSHOT_MARKER))
+
+
+def _requested_snapshot(request: pytest.FixtureRequest, marker: bool) -> Optional[str]:
+    """The snapshot a fixture is asked to start from: its parameter, else (*marker*) the test's marker."""
+    snapshot = getattr(request, "param", None)
+    if snapshot is None and marker:
+        found = request.node.get_closest_marker(SNAPSHOT_MARKER)
+        if found is not None:
+            snapshot = found.args[0] if found.args else found.kwargs.get("path")
+    return os.fspath(snapshot) if snapshot is not None else None
+
+
+def _fixture_server(tmp_path_factory: pytest.TempPathFactory, basename: str,
+                    snapshot: Optional[str] = None) -> Iterator["LocalServer"]:
+    """A running server on a new temporary directory named after *basename*, from *snapshot* if given.
 
     Fails the requesting test when the ``server`` extra is not installed.
     """
     _fixture_server_class()
-    with running_server(str(tmp_path_factory.mktemp(basename))) as server:
+    with running_server(str(tmp_path_factory.mktemp(basename)), snapshot) as server:
         yield server
 
 
 @pytest.fixture(scope="session")
-def ftrack_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator["LocalServer"]:
-    """A local ftrack server shared by the whole test session (needs the ``server`` extra)."""
-    yield from _fixture_server(tmp_path_factory, "ftrack-server")
+def ftrack_server(request: pytest.FixtureRequest,
+                  tmp_path_factory: pytest.TempPathFactory) -> Iterator["LocalServer"]:
+    """A local ftrack server shared by the whole test session (needs the ``server`` extra).
+
+    Parametrised indirectly with a snapshot path, one server per snapshot.
+    """
+    yield from _fixture_server(tmp_path_factory, "ftrack-server", _requested_snapshot(request, marker=False))
 
 
 @pytest.fixture
-def ftrack_fresh_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator["LocalServer"]:
-    """A local ftrack server of its own for one test (needs the ``server`` extra)."""
-    yield from _fixture_server(tmp_path_factory, "ftrack-fresh-server")
+def ftrack_fresh_server(request: pytest.FixtureRequest,
+                        tmp_path_factory: pytest.TempPathFactory) -> Iterator["LocalServer"]:
+    """A local ftrack server of its own for one test (needs the ``server`` extra).
+
+    Starts from the snapshot of an indirect parameter or of the test's
+    ``ftrack_snapshot`` marker.
+    """
+    yield from _fixture_server(tmp_path_factory, "ftrack-fresh-server", _requested_snapshot(request, marker=True))
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ import secrets
 import threading
 import time
 import uuid
-from typing import Any, Callable, Dict, FrozenSet, List, Optional, Tuple
+from typing import Any, Callable, ContextManager, Dict, FrozenSet, List, Optional, Tuple
 
 import sqlalchemy as sa
 
@@ -103,7 +103,7 @@ class Backend:
         #: seconds from :attr:`_key_read_at` (rotations by other processes show then).
         self._keys: Dict[str, str] = {}
         self._key_read_at: Dict[str, float] = {}
-        self._user_ids: Dict[str, str] = {}
+        self._user_ids: Dict[str, Tuple[str, float]] = {}
         self._schemas_text = schema_module.load_raw()[0]
         schemas = json.loads(self._schemas_text)
         self.schema_hash = hashlib.md5(json.dumps(schemas, sort_keys=True).encode("ascii")).hexdigest()
@@ -377,14 +377,28 @@ class Backend:
         return self._user_id(connection, username)
 
     def _user_id(self, connection: sa.Connection, username: str) -> Optional[str]:
-        user_id = self._user_ids.get(username)
-        if user_id is None:
-            users = self.storage.tables["resource"]
-            user_id = connection.execute(sa.select(users.c.id).where(
-                users.c.username == username, users.c["_entity_type"] == "User")).scalar()
-            if user_id is not None:
-                self._user_ids[username] = user_id
+        # Trusted for KEY_TTL seconds, like keys: another process (a snapshot
+        # load) may give the name to another user.
+        known = self._user_ids.get(username)
+        now = time.monotonic()
+        if known is not None and now - known[1] < KEY_TTL:
+            return known[0]
+        users = self.storage.tables["resource"]
+        user_id = connection.execute(sa.select(users.c.id).where(
+            users.c.username == username, users.c["_entity_type"] == "User")).scalar()
+        if user_id is not None:
+            self._user_ids[username] = (user_id, now)
         return user_id
+
+    def writing_alone(self) -> ContextManager[None]:
+        """Hold off every other writing request of this process while the block runs."""
+        return self._writers.hold(exclusive=True)
+
+    def forget_cached(self) -> None:
+        """Forget the keys and user ids read from the database (after it was changed behind the API)."""
+        self._keys.clear()
+        self._key_read_at.clear()
+        self._user_ids.clear()
 
     # -- answers ------------------------------------------------------------------
 

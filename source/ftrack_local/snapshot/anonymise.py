@@ -31,7 +31,6 @@ DEFAULT_RULES: Mapping[str, Mapping[str, str]] = {
     "User": {"first_name": "name", "last_name": "name", "username": "username", "email": "email"},
     "List": {"name": "name"},
     "ReviewSession": {"name": "name", "description": "text"},
-    "Component": {"name": "name"},
 }
 
 

@@ -11,18 +11,26 @@ key and stored attributes, as the API sends them (doc/protocol.rst, "Values
 on the wire"): dates tagged ``{"__type__": "datetime", ...}``, references as
 ``<name>_id`` foreign keys. Ids are kept, so links and scripts with
 hard-coded ids keep working after a load. Sorting and one entity per line
-make two snapshots of the same site compare well with ``diff``.
+make two snapshots of the same site compare well with ``diff``. Types of
+which a snapshot holds no entity have no file.
+
+The same folder packed as a ``.tar``, ``.tar.gz`` or ``.tar.xz`` archive
+(:func:`pack`) is a snapshot too; :func:`unpacked` opens either.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
+import lzma
 import os
 import shutil
+import tarfile
 import tempfile
-from typing import Any, BinaryIO, Dict, Iterable, Iterator, List, Mapping, Sequence
+import zlib
+from typing import Any, BinaryIO, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence
 
 #: The name written in every manifest; a folder without it is no snapshot.
 FORMAT_NAME = "ftrack-local-snapshot"
@@ -138,17 +146,22 @@ class SnapshotWriter:
     that looks whole.
     """
 
-    def __init__(self, path: str, manifest: Manifest) -> None:
-        """Prepare to write the snapshot described by *manifest* at *path* (which must not exist)."""
+    def __init__(self, path: str, manifest: Manifest, work: Optional[str] = None) -> None:
+        """Prepare to write the snapshot described by *manifest* at *path* (which must not exist).
+
+        *work* is the folder to build it in (on the same disk; kept between
+        tries of a resumable run, so the files already in it are kept);
+        by default a new temporary sibling of *path*.
+        """
         self.path = os.path.abspath(path)
         if os.path.exists(self.path):
             raise SnapshotError("{0} already exists; a snapshot is written to a new folder.".format(self.path))
         parent = os.path.dirname(self.path)
         os.makedirs(parent, exist_ok=True)
         self.manifest = manifest
-        self._work = tempfile.mkdtemp(prefix=".snapshot-", dir=parent)
-        os.makedirs(os.path.join(self._work, ENTITIES))
-        os.makedirs(os.path.join(self._work, BLOBS))
+        self._work = work or tempfile.mkdtemp(prefix=".snapshot-", dir=parent)
+        os.makedirs(os.path.join(self._work, ENTITIES), exist_ok=True)
+        os.makedirs(os.path.join(self._work, BLOBS), exist_ok=True)
 
     def write_type(self, type_name: str, entities: Iterable[Mapping[str, Any]],
                    primary_key: Sequence[str] = ("id",)) -> TypeEntry:
@@ -165,20 +178,34 @@ class SnapshotWriter:
         self.manifest.types[type_name] = entry
         return entry
 
+    def has_blob(self, component_id: str) -> bool:
+        """Whether the data of *component_id* is written already (a resumed run)."""
+        return os.path.isfile(blob_path(self._work, component_id))
+
     def write_blob(self, component_id: str, source: BinaryIO) -> int:
-        """Copy the readable binary *source* in as the data of *component_id*; return its size."""
+        """Copy the readable binary *source* in as the data of *component_id*; return its size.
+
+        The file appears whole or not at all.
+        """
         target = blob_path(self._work, component_id)
         os.makedirs(os.path.dirname(target), exist_ok=True)
         size = 0
-        with open(target, "wb") as handle:
+        partial = target + ".part"
+        with open(partial, "wb") as handle:
             for chunk in iter(lambda: source.read(_CHUNK), b""):
                 handle.write(chunk)
                 size += len(chunk)
-        self.manifest.blobs += 1
+        os.replace(partial, target)
         return size
 
     def close(self) -> str:
-        """Write the manifest and move the snapshot into place; return its path."""
+        """Write the manifest and move the snapshot into place; return its path.
+
+        The manifest counts the component files present.
+        """
+        blobs = os.path.join(self._work, BLOBS)
+        self.manifest.blobs = sum(len([name for name in names if not name.endswith(".part")])
+                                  for _, _, names in os.walk(blobs))
         with open(os.path.join(self._work, MANIFEST), "w", encoding="utf-8") as handle:
             json.dump(self.manifest.as_json(), handle, indent=2, sort_keys=False, ensure_ascii=False)
             handle.write("\n")
@@ -255,3 +282,70 @@ class SnapshotReader:
                 raise SnapshotError("{0} does not match the manifest ({1} lines, {2} expected).".format(
                     target, count, entry.count))
 
+
+
+# -- archives -------------------------------------------------------------------------
+
+#: File name endings of snapshots kept as one archive, and their ``tarfile`` modes.
+ARCHIVE_MODES = {".tar": "", ".tar.gz": "gz", ".tgz": "gz", ".tar.xz": "xz"}
+
+
+def archive_mode(path: str) -> Optional[str]:
+    """The compression of the archive *path* names (``""`` for none), or None for a folder."""
+    lowered = path.lower()
+    return next((mode for ending, mode in ARCHIVE_MODES.items() if lowered.endswith(ending)), None)
+
+
+def pack(folder: str, archive: str) -> str:
+    """Put the snapshot *folder* into the archive *archive* (``.tar``, ``.tar.gz``, ``.tar.xz``)."""
+    mode = archive_mode(archive)
+    if mode is None:
+        raise SnapshotError("{0} is no archive name (use .tar, .tar.gz or .tar.xz).".format(archive))
+    if os.path.exists(archive):
+        raise SnapshotError("{0} already exists; a snapshot is written to a new file.".format(archive))
+    partial = archive + ".part"
+    with tarfile.open(partial, "w:" + mode) as handle:
+        for name in sorted(os.listdir(folder)):
+            handle.add(os.path.join(folder, name), arcname=name)
+    os.replace(partial, archive)
+    return archive
+
+
+@contextlib.contextmanager
+def unpacked(path: str) -> Iterator[str]:
+    """The snapshot at *path* as a folder: itself, or an archive unpacked into a temporary one."""
+    mode = archive_mode(path)
+    if mode is None or os.path.isdir(path):
+        yield path
+        return
+    if not os.path.isfile(path):
+        raise SnapshotError("{0} does not exist.".format(path))
+    folder = tempfile.mkdtemp(prefix="ftrack-snapshot-")
+    try:
+        _extract(path, folder)
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+#: What a damaged archive raises while it is read: a bad header, a compressed stream cut short or corrupt.
+_ARCHIVE_ERRORS = (tarfile.TarError, EOFError, OSError, zlib.error, lzma.LZMAError)
+
+
+def _extract(path: str, folder: str) -> None:
+    """Unpack the archive *path* into *folder*, refusing anything but plain files and folders inside it."""
+    try:
+        with tarfile.open(path, "r:*") as handle:  # the compression is told by the bytes
+            for member in handle.getmembers():
+                target = os.path.realpath(os.path.join(folder, member.name))
+                if not (member.isfile() or member.isdir()) or not target.startswith(os.path.realpath(folder) + os.sep):
+                    raise SnapshotError("{0}: {1!r} is not a snapshot file.".format(path, member.name))
+            handle.extractall(folder, **_EXTRACT_OPTIONS)
+    except _ARCHIVE_ERRORS as error:
+        reason = (str(error).splitlines() or [type(error).__name__])[0].rstrip(":")
+        raise SnapshotError("{0} is not a readable snapshot archive (.tar, .tar.gz or .tar.xz): {1}.".format(
+            path, reason)) from None
+
+
+#: Extraction that refuses links and special files where ``tarfile`` can (Python 3.12, and 3.9.17+).
+_EXTRACT_OPTIONS: Dict[str, Any] = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}

@@ -1,0 +1,283 @@
+"""Loading a snapshot into an ``ftrack-local`` database: fast, whole or not at all.
+
+Rows are written straight to the tables (SQLAlchemy ``executemany`` in
+large batches, one transaction), not through the API: a snapshot holds
+what a server already accepted, with its ids, dates and defaults, and
+loading 100,000 entities must take seconds. Each line is still converted
+by the same code that reads a ``create`` (references to keys, date-times
+to stored values), so a bad value is a clear error.
+
+A row replaces the row with the same primary key. Two rules keep the
+server usable afterwards:
+
+* a user of the snapshot with the user name of another user already in
+  the database takes that name over (the other row is removed); the API
+  key of that name then signs in as the snapshot's user;
+* the server's API user keeps the Administrator role.
+
+Component files go to the server's own storage first (and are removed
+again when the rows cannot be written); a file component whose file is
+loaded gets a place in the ``ftrack.server`` location when the snapshot
+did not give it one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+import uuid
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+import sqlalchemy as sa
+
+from .. import seed
+from ..api.permissions import cache_for
+from ..api.writer import Writer
+from ..api.writing.parsing import parse
+from ..api.writing.plans import Plan, Plans
+from ..schema import EntityType
+from ..storage import SEQ, TYPE, Storage, chunks
+from .format import SnapshotReader, unpacked
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers only
+    from ..api.backend import Backend
+
+#: Rows given to one ``executemany``.
+BATCH_ROWS = 5000
+#: Namespace of the ids of the ``ftrack.server`` places the loader adds.
+_PLACE_NAMESPACE = uuid.UUID("0b5d7c57-1d8e-5a4e-9a55-6a7c0f6e1c21")
+
+
+@dataclasses.dataclass
+class LoadReport:
+    """What a load wrote."""
+
+    entities: int = 0
+    types: int = 0
+    files: int = 0
+    seconds: float = 0.0
+    #: Types of the snapshot this server does not know (their rows are not loaded).
+    unknown_types: List[str] = dataclasses.field(default_factory=list)
+    #: Type -> attributes of the snapshot this server does not know (left out).
+    unknown_attributes: Dict[str, List[str]] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass
+class _Rows:
+    """The rows of one table to write, with their primary keys."""
+
+    rows: List[Dict[str, Any]] = dataclasses.field(default_factory=list)
+    keys: List[Tuple[Any, ...]] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass
+class _Links:
+    """The members of link-table collections: the owners listed and their link rows."""
+
+    owners: Dict[str, set] = dataclasses.field(default_factory=dict)
+    rows: List[Dict[str, Any]] = dataclasses.field(default_factory=list)
+
+    def add(self, name: str, owner: Any, members: Sequence[Any]) -> None:
+        """Record that *owner*'s collection *name* holds *members* (references) and nothing else."""
+        self.owners.setdefault(name, set()).add(owner)
+        self.rows.extend({"name": name, "from_id": owner, "to_id": member.get("id")}
+                         for member in members if isinstance(member, dict) and member.get("id") is not None)
+
+
+def load(backend: "Backend", snapshot: str, progress: Optional[Callable[..., None]] = None,
+         verify: bool = True) -> LoadReport:
+    """Load the snapshot *snapshot* (a folder or an archive) into *backend*'s database and file store.
+
+    *verify* checks every entity file against the manifest first.
+    """
+    with unpacked(snapshot) as folder:
+        return _load(backend, SnapshotReader(folder), progress or (lambda event, **details: None), verify)
+
+
+def _load(backend: "Backend", reader: SnapshotReader, progress: Callable[..., None], verify: bool) -> LoadReport:
+    started = time.monotonic()
+    if verify:
+        reader.verify()
+    report = LoadReport()
+    added_files = _load_files(backend, reader, report, progress)
+    try:
+        storage = backend.storage
+        with storage.connect(writes=True) as connection:
+            with connection.begin():
+                _load_rows(storage, connection, reader, report, progress)
+                _keep_usable(backend, connection, reader)
+                _place_files(storage, connection, reader)
+    except BaseException:
+        for component_id in added_files:
+            backend.components.store.remove(component_id)
+        raise
+    backend.forget_cached()
+    cache_for(backend.storage).invalidate()
+    report.seconds = time.monotonic() - started
+    progress("loaded", entities=report.entities, types=report.types, files=report.files,
+             seconds=report.seconds)
+    return report
+
+
+# -- rows ---------------------------------------------------------------------------
+
+def _load_rows(storage: Storage, connection: sa.Connection, reader: SnapshotReader,
+               report: LoadReport, progress: Callable[..., None]) -> None:
+    plans = Plans(storage)
+    links = _Links()
+    for type_name in reader.type_names:
+        entity_type = storage.schema.types.get(type_name)
+        if entity_type is None:
+            report.unknown_types.append(type_name)
+            continue
+        plan = plans.get(entity_type)
+        prepared = _prepare_rows(storage, plan, reader.entities(type_name), links, report)
+        if entity_type.is_a("User"):
+            _release_user_names(storage, connection, prepared.rows)
+        _replace(connection, plan.table, entity_type, prepared)
+        report.entities += len(prepared.rows)
+        report.types += 1
+        progress("type", type=type_name, entities=len(prepared.rows))
+    _replace_links(storage, connection, links)
+
+
+def _prepare_rows(storage: Storage, plan: Plan, entities: Any, links: _Links, report: LoadReport) -> _Rows:
+    entity_type = plan.entity_type
+    blank = {column.name: None for column in plan.table.columns if column.name != SEQ}
+    key_columns = [entity_type.attributes[name].column or name for name in entity_type.primary_key]
+    unknown = set()
+    prepared = _Rows()
+    for entity in entities:
+        data = {}
+        for name, value in entity.items():
+            if name in plan.attributes:
+                data[name] = value
+            elif name != "__entity_type__":
+                unknown.add(name)
+        values, collections = parse(storage.schema, plan, data)
+        row = dict(blank)
+        row.update(values)
+        row[TYPE] = entity_type.name
+        prepared.rows.append(row)
+        prepared.keys.append(tuple(row[name] for name in key_columns))
+        for attribute, members in collections:
+            relation = attribute.relation
+            if relation is not None and relation.kind == "many_to_many" and relation.link_type is None:
+                links.add(str(relation.link_name), row[key_columns[0]], members)
+    if unknown:
+        report.unknown_attributes[entity_type.name] = sorted(unknown)
+    return prepared
+
+
+def _replace(connection: sa.Connection, table: sa.Table, entity_type: EntityType, prepared: _Rows) -> None:
+    """Write *prepared* rows, removing the rows they replace first."""
+    key_names = list(entity_type.primary_key)
+    if len(key_names) == 1:
+        column = table.c[key_names[0]]
+        for group in chunks([key[0] for key in prepared.keys], 500):
+            connection.execute(sa.delete(table).where(column.in_(group)))
+    else:
+        columns = sa.tuple_(*(table.c[name] for name in key_names))
+        for group in chunks(prepared.keys, 300):
+            connection.execute(sa.delete(table).where(columns.in_(group)))
+    for group in chunks(prepared.rows, BATCH_ROWS):
+        connection.execute(sa.insert(table), group)
+
+
+def _replace_links(storage: Storage, connection: sa.Connection, links: _Links) -> None:
+    """Replace the link-table members of every collection the snapshot lists."""
+    table = storage.link
+    for name, owners in links.owners.items():
+        for group in chunks(sorted(owners), 500):
+            connection.execute(sa.delete(table).where(table.c.name == name, table.c.from_id.in_(group)))
+    for group in chunks(links.rows, BATCH_ROWS):
+        connection.execute(sa.insert(table), group)
+
+
+def _release_user_names(storage: Storage, connection: sa.Connection, rows: Sequence[Dict[str, Any]]) -> None:
+    """Remove users whose name a snapshot user with another id takes over (with their roles)."""
+    users = storage.tables[storage.schema.types["User"].table]
+    roles = storage.tables[storage.schema.types["UserSecurityRole"].table]
+    wanted = {row["username"]: row["id"] for row in rows if row.get("username")}
+    for group in chunks(sorted(wanted), 500):
+        clashing = [user_id for user_id, username in connection.execute(
+            sa.select(users.c.id, users.c.username).where(users.c.username.in_(group), users.c[TYPE] == "User"))
+            if wanted[username] != user_id]
+        if clashing:
+            connection.execute(sa.delete(roles).where(roles.c.user_id.in_(clashing)))
+            connection.execute(sa.delete(users).where(users.c.id.in_(clashing)))
+
+
+def _keep_usable(backend: "Backend", connection: sa.Connection, reader: SnapshotReader) -> None:
+    """Give the server's API user the Administrator role if the load took it away."""
+    storage = backend.storage
+    users = storage.tables[storage.schema.types["User"].table]
+    roles = storage.tables[storage.schema.types["UserSecurityRole"].table]
+    user_id = connection.execute(sa.select(users.c.id).where(
+        users.c.username == backend.api_user, users.c[TYPE] == "User")).scalar()
+    if user_id is None:
+        writer = Writer(storage, connection)
+        user_id = str(uuid.uuid4())
+        records = seed.admin_records(backend.api_user, user_id)
+    else:
+        held = connection.execute(sa.select(roles.c.id).where(
+            roles.c.user_id == user_id, roles.c.security_role_id == seed.ADMINISTRATOR_ROLE_ID)).first()
+        if held is not None:
+            return
+        writer = Writer(storage, connection)
+        records = seed.admin_records(backend.api_user, user_id)[1:]
+    for type_name, data in records:
+        writer.create(type_name, dict(data, __entity_type__=type_name))
+    writer.finish()
+
+
+# -- files --------------------------------------------------------------------------
+
+def _blob_ids(reader: SnapshotReader) -> List[str]:
+    root = os.path.join(reader.path, "blobs")
+    if not os.path.isdir(root):
+        return []
+    return sorted(name for folder in os.listdir(root) if os.path.isdir(os.path.join(root, folder))
+                  for name in os.listdir(os.path.join(root, folder)) if not name.endswith(".part"))
+
+
+def _load_files(backend: "Backend", reader: SnapshotReader, report: LoadReport,
+                progress: Callable[..., None]) -> List[str]:
+    """Store every component file of the snapshot; return the ids that had no data before."""
+    component_ids = _blob_ids(reader)
+    if not component_ids:
+        return []
+    store = backend.components.store
+    added = []
+    for number, component_id in enumerate(component_ids, 1):
+        if not store.exists(component_id):
+            added.append(component_id)
+        with reader.open_blob(component_id) as handle:
+            store.put(component_id, iter(lambda: handle.read(1 << 20), b""))
+        report.files += 1
+        if number % 100 == 0 or number == len(component_ids):
+            progress("files", done=number, files=len(component_ids))
+    return added
+
+
+def _place_files(storage: Storage, connection: sa.Connection, reader: SnapshotReader) -> None:
+    """Put each loaded file in the ``ftrack.server`` location when the snapshot did not."""
+    component_ids = _blob_ids(reader)
+    if not component_ids:
+        return
+    table = storage.tables[storage.schema.types["ComponentLocation"].table]
+    placed = set()
+    for group in chunks(component_ids, 500):
+        placed.update(connection.execute(sa.select(table.c.component_id).where(
+            table.c.component_id.in_(group), table.c.location_id == seed.SERVER_LOCATION_ID)).scalars())
+    writer = Writer(storage, connection)
+    for component_id in component_ids:
+        if component_id in placed:
+            continue
+        writer.create("ComponentLocation", {
+            "__entity_type__": "ComponentLocation",
+            "id": str(uuid.uuid5(_PLACE_NAMESPACE, component_id)),
+            "component_id": component_id, "location_id": seed.SERVER_LOCATION_ID,
+            "resource_identifier": component_id})
+    writer.finish()
