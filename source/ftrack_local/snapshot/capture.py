@@ -177,13 +177,18 @@ class Capture:
         expression = self._expression(step, selection)
         futures = {executor.submit(self._read_chunk, step, entity_type, expression, chunk): chunk_index
                    for chunk_index, chunk in enumerate(chunks) if chunk_index not in finished}
-        for future in concurrent.futures.as_completed(futures):
-            rows = future.result()
-            _write_part(_part_path(folder, futures[future]), rows)
-            for row in rows:
-                self._remember(step.type_name, row)
-            finished.add(futures[future])
-            self.progress("chunk", step=step.label, done=len(finished), chunks=len(chunks), rows=len(rows))
+        try:
+            for future in concurrent.futures.as_completed(futures):
+                rows = future.result()
+                _write_part(_part_path(folder, futures[future]), rows)
+                for row in rows:
+                    self._remember(step.type_name, row)
+                finished.add(futures[future])
+                self.progress("chunk", step=step.label, done=len(finished), chunks=len(chunks), rows=len(rows))
+        except BaseException:
+            for future in futures:  # stop soon: the queries not started yet are read by the next run
+                future.cancel()
+            raise
         with open(os.path.join(folder, DONE), "w", encoding="utf-8") as handle:
             handle.write(step.label + "\n")
 

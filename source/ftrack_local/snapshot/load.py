@@ -35,10 +35,11 @@ from .. import seed
 from ..api.permissions import cache_for
 from ..api.writer import Writer
 from ..api.writing.parsing import parse
+from ..errors import ApiError
 from ..api.writing.plans import Plan, Plans
 from ..schema import EntityType
 from ..storage import SEQ, TYPE, Storage, chunks
-from .format import SnapshotReader, unpacked
+from .format import SnapshotError, SnapshotReader, unpacked
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only
     from ..api.backend import Backend
@@ -148,14 +149,18 @@ def _prepare_rows(storage: Storage, plan: Plan, entities: Any, links: _Links, re
     key_columns = [entity_type.attributes[name].column or name for name in entity_type.primary_key]
     unknown = set()
     prepared = _Rows()
-    for entity in entities:
+    for number, entity in enumerate(entities, 1):
         data = {}
         for name, value in entity.items():
             if name in plan.attributes:
                 data[name] = value
             elif name != "__entity_type__":
                 unknown.add(name)
-        values, collections = parse(storage.schema, plan, data)
+        try:
+            values, collections = parse(storage.schema, plan, data)
+        except ApiError as error:
+            raise SnapshotError("entities/{0}.jsonl line {1}: {2}".format(
+                entity_type.name, number, error.content)) from None
         row = dict(blank)
         row.update(values)
         row[TYPE] = entity_type.name
