@@ -29,6 +29,7 @@ def read_readme():
 SERVER_REQUIRES = [
     "SQLAlchemy>=2,<3",
     "aiohttp>=3.9,<4",
+    "Jinja2>=3.1,<4",
 ]
 #: An ffmpeg binary for media encoding and thumbnails when none is on PATH.
 MEDIA_REQUIRES = ["imageio-ffmpeg>=0.4"]
@@ -63,7 +64,7 @@ setup(
     ],
     package_dir={"": "source"},
     packages=find_packages(where="source"),
-    package_data={"ftrack_local": ["data/*.json"]},
+    package_data={"ftrack_local": ["data/*.json", "web/templates/*.html", "web/static/*"]},
     include_package_data=True,
     zip_safe=False,
     python_requires=">=3.9",

@@ -1,4 +1,4 @@
-"""The aiohttp application: ``POST /api``, a small index page, the
+"""The aiohttp application: ``POST /api``, the web pages (:mod:`ftrack_local.web`), the
 component endpoints (:mod:`ftrack_local.components.routes`) and snapshot
 loading (:mod:`ftrack_local.snapshot.routes`).
 
@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, List, Optional, Tuple
 
 from aiohttp import web
 
-from . import __version__
 from .api.concurrency import writes_data
 from .components import routes as component_routes
 from .errors import ApiError, InvalidActionError, ValidationError
@@ -35,6 +34,7 @@ from .http import (BACKEND, EXECUTOR, LIMITS, WRITE_SLOTS, Answer, credentials, 
                    error_answer, internal_error, json_response)
 from .limits import LimitExceeded, Limits
 from .snapshot import routes as snapshot_routes
+from .web import install as install_web_pages
 
 if TYPE_CHECKING:
     from .api.backend import Backend
@@ -71,10 +71,8 @@ def make_app(backend: Backend, extra_routes: Iterable[web.AbstractRouteDef] = ()
         app[WRITE_SLOTS] = asyncio.Semaphore(max(1, max_workers // 2))
 
     app.on_startup.append(create_write_slots)
-    app.add_routes([
-        web.post("/api", handle_api),
-        web.get("/", handle_index),
-    ])
+    app.add_routes([web.post("/api", handle_api)])
+    install_web_pages(app)
     component_routes.install(app)
     snapshot_routes.install(app)
     app.add_routes(list(extra_routes))
@@ -382,25 +380,3 @@ def _json_kind(value: Any) -> str:
     if isinstance(value, list):
         return "array"
     return type(value).__name__
-
-
-# -- / ------------------------------------------------------------------------
-
-async def handle_index(request: web.Request) -> web.Response:
-    """A plain-text page saying what this server is and how to connect."""
-    backend = request.app[BACKEND]
-    url = backend.server_url or "{0}://{1}".format(
-        request.scheme, request.host)
-    text = (
-        "ftrack_local {version}\n"
-        "A local server speaking the ftrack API protocol.\n"
-        "\n"
-        "API endpoint: POST {url}/api\n"
-        "\n"
-        "Connect with the ftrack Python API:\n"
-        "    export FTRACK_SERVER={url}\n"
-        "    export FTRACK_API_USER={user}\n"
-        "    export FTRACK_API_KEY=<the key printed when the server started>\n"
-    ).format(version=__version__, url=url,
-             user=backend.api_user)
-    return web.Response(text=text, content_type="text/plain", charset="utf-8")

@@ -7,14 +7,14 @@ Fixtures:
 
 * ``ftrack_server`` (session) — a running :class:`LocalServer`.
 * ``ftrack_fresh_server`` (function) — a new server for one test.
-
-Both start from a snapshot (see :mod:`ftrack_local.snapshot`) when given
-one: parametrise the fixture indirectly with the snapshot's path
-(``@pytest.mark.parametrize("ftrack_server", [path], indirect=True)``),
-or mark the test ``@pytest.mark.ftrack_snapshot(path)`` (``ftrack_fresh_server``).
 * ``ftrack_api_client`` (function) — an :class:`ApiClient` on ``ftrack_server``.
 * ``ftrack_session`` (function) — an ``ftrack_api.Session`` on ``ftrack_server``
   (its schema cache lives in ``ftrack_schema_cache_path``, a session temp dir).
+
+The two server fixtures start from a snapshot (see :mod:`ftrack_local.snapshot`) when given
+one: parametrise the fixture indirectly with the snapshot's path
+(``@pytest.mark.parametrize("ftrack_server", [path], indirect=True)``),
+or mark the test ``@pytest.mark.ftrack_snapshot(path)`` (``ftrack_fresh_server``).
 
 Set ``FTRACK_LOCAL_DATABASE_URL`` to run the servers on another database
 (e.g. PostgreSQL) instead of SQLite in their data directory.

@@ -33,7 +33,8 @@ from . import scope
 from .anonymise import Anonymiser
 from .components import copy_files
 from .format import Manifest, SnapshotError, SnapshotWriter, entity_line
-from .source import Source, quoted, where_in
+from ..query.literals import quoted, where_in
+from .source import Source
 
 #: ``progress(event, **details)``: see :class:`~.progress.ProgressReport`.
 ProgressCallback = Callable[..., None]

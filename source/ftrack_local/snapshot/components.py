@@ -13,7 +13,7 @@ import concurrent.futures
 from typing import Any, Callable, List, Sequence, Tuple
 
 from .format import SnapshotWriter
-from .source import where_in
+from ..query.literals import where_in
 
 #: Components asked for in one query.
 COMPONENTS_PER_QUERY = 100

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence
+from typing import Any, Dict, Iterator, List, Optional, Sequence
 
 import ftrack_api.exception
 
+from ..query.literals import quoted, where_in
 from ..schema import EntityType
+
+__all__ = ["RETRIES", "RETRY_PAUSE", "Source", "quoted", "where_in"]
 
 #: Times a failed page is asked again (server busy, connection dropped), and
 #: the first pause between tries (doubled each time).
@@ -23,11 +26,6 @@ RETRIES = 3
 RETRY_PAUSE = 1.0
 #: Errors worth asking again: the server may answer the same question next time.
 _TRANSIENT = (ftrack_api.exception.ServerTimeoutError, ftrack_api.exception.ServerConnectionError)
-
-
-def quoted(value: Any) -> str:
-    """*value* as a quoted literal of the query language."""
-    return json.dumps(str(value))
 
 
 class Source:
@@ -104,7 +102,3 @@ class Source:
         # The session's transport: its connection, without decoding into entities.
         return self.session._transport.send(json.dumps(operations))
 
-
-def where_in(attribute: str, values: Iterable[Any]) -> str:
-    """The condition ``attribute in ("a", "b")``."""
-    return "{0} in ({1})".format(attribute, ", ".join(quoted(value) for value in values))
