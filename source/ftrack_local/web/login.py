@@ -7,6 +7,7 @@ from aiohttp import web
 from ..errors import ApiError
 from ..http import BACKEND, blocking
 from . import sessions
+from .live import activate
 from .pages import render, signed_in_page, signer_of
 
 
@@ -46,6 +47,7 @@ async def handle_login(request: web.Request) -> web.Response:
         await blocking(request, backend.authenticate, username, api_key)
     except ApiError as error:
         return login_page(request, status=401, error=error.content, username=username, target=target)
+    activate(request)  # the events page shows what happens from now on
     response = web.HTTPSeeOther(target)
     sessions.set_cookie(response, request, sessions.issue(signer_of(request), username, api_key))
     raise response
