@@ -26,19 +26,31 @@ def show_key(values: Iterable[Any]) -> str:
 
 
 class _Assigned:
-    """Column values of one operation, refusing two attributes that disagree on a column."""
+    """Column values of one operation, refusing two attributes that disagree on a column.
+
+    A reference (``priority``) wins over the foreign key it sets
+    (``priority_id``): clients send the key filled from its schema default
+    along with the reference the user chose.
+    """
 
     def __init__(self, type_name: str) -> None:
         self.type_name = type_name
         self.values: Dict[str, Any] = {}
         self.sources: Dict[str, str] = {}
+        self.by_reference: Dict[str, bool] = {}
 
-    def assign(self, column: str, value: Any, source: str) -> None:
+    def assign(self, column: str, value: Any, source: str, reference: bool = False) -> None:
         if column in self.values and not same(self.values[column], value):
-            raise ValidationError('Attributes "{0}" and "{1}" of "{2}" disagree.'.format(
-                self.sources[column], source, self.type_name))
+            earlier = self.by_reference[column]
+            if earlier and not reference:
+                return
+            if earlier or not reference:
+                raise ValidationError('Attributes "{0}" and "{1}" of "{2}" disagree.'.format(
+                    self.sources[column], source, self.type_name))
+            self.sources[column] = source
         self.values[column] = value
         self.sources.setdefault(column, source)
+        self.by_reference[column] = self.by_reference.get(column, False) or reference
 
 
 def parse(schema: Schema, plan: Plan, data: Any) -> Tuple[Dict[str, Any], List[CollectionWrite]]:
@@ -66,7 +78,7 @@ def parse(schema: Schema, plan: Plan, data: Any) -> Tuple[Dict[str, Any], List[C
             relation = attribute.relation
             if relation is None or relation.kind != "many_to_one":
                 raise _computed(name, type_name)
-            assigned.assign(relation.local_column, reference_id(schema, plan, attribute, value), name)
+            assigned.assign(relation.local_column, reference_id(schema, plan, attribute, value), name, reference=True)
         else:
             members = _collection_members(attribute, value, type_name)
             if members is not None:

@@ -321,15 +321,28 @@ def test_references_set_foreign_keys(storage, tree):
     assert one(storage, "Task", id=tree["task"]["id"])["thumbnail_id"] is None
 
 
-def test_reference_and_foreign_key_must_agree(storage, tree):
+def test_a_reference_wins_over_its_foreign_key(storage, tree):
+    # Clients fill ``priority_id`` from its schema default and also send the
+    # ``priority`` the user chose: the reference is what was meant.
+    low = seed.PRIORITY_IDS["Low"]
     with batch(storage) as writer:
-        writer.create("Task", {"name": "ok", "parent": ref("Shot", tree["shot"]["id"]),
+        writer.create("Task", {"name": "same", "parent": ref("Shot", tree["shot"]["id"]),
                                "parent_id": tree["shot"]["id"], "object_type_id": OT["Task"]})
+        writer.create("Task", {"name": "chosen", "priority_id": seed.DEFAULT_PRIORITY_ID,
+                               "priority": ref("Priority", low), "parent_id": tree["sequence"]["id"],
+                               "parent": ref("Shot", tree["shot"]["id"]), "object_type_id": OT["Task"]})
+    chosen = one(storage, "Task", name="chosen")
+    assert chosen["priority_id"] == low
+    assert chosen["parent_id"] == tree["shot"]["id"]
+
+
+def test_two_references_to_one_key_must_agree(storage, tree):
+    # ``Recipient.recipient`` and ``Recipient.user`` both keep ``resource_id``.
     with pytest.raises(ValidationError) as info:
         with batch(storage) as writer:
-            writer.create("Task", {"name": "bad", "parent": ref("Shot", tree["shot"]["id"]),
-                                   "parent_id": tree["sequence"]["id"], "object_type_id": OT["Task"]})
-    assert '"parent"' in info.value.content and '"parent_id"' in info.value.content
+            writer.create("Recipient", {"note_id": new_id(), "recipient": ref("User", ADMIN_ID),
+                                        "user": ref("User", new_id())})
+    assert '"recipient"' in info.value.content and '"user"' in info.value.content
 
 
 def test_reference_of_wrong_family_is_refused(storage, tree):
