@@ -90,8 +90,13 @@ class Capture:
         """Take the snapshot; return its path. Rerun after a failure to resume."""
         if os.path.exists(self.output):
             raise SnapshotError("{0} already exists; a snapshot is written to a new folder.".format(self.output))
-        self._prepare_work()
-        projects = self._projects()
+        created = self._prepare_work()
+        try:
+            projects = self._projects()
+        except BaseException:
+            if created:  # nothing was read: a corrected command starts afresh
+                shutil.rmtree(self.work, ignore_errors=True)
+            raise
         self.pools = {scope.PROJECTS: {project["id"] for project in projects}}
         with concurrent.futures.ThreadPoolExecutor(self.concurrency) as pool:
             for index, step in enumerate(self.steps):
@@ -120,9 +125,10 @@ class Capture:
         return Manifest(
             created_at=datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat(),
             source=source, projects=projects,
-            options={key: value for key, value in self.options.as_json().items() if key != "salt"})
+            options={key: value for key, value in self.options.as_json().items() if key not in ("salt", "projects")})
 
-    def _prepare_work(self) -> None:
+    def _prepare_work(self) -> bool:
+        """Check or make the work folder; return whether it is new."""
         recorded = os.path.join(self.work, "options.json")
         wanted = self.options.as_json()
         if os.path.isdir(self.work):
@@ -136,10 +142,11 @@ class Capture:
                     "{0} holds an unfinished snapshot taken with other options; run with the same "
                     "options to resume it, or remove the folder.".format(self.work))
             self.progress("resuming", work=self.work)
-            return
+            return False
         os.makedirs(os.path.join(self.work, "parts"))
         with open(recorded, "w", encoding="utf-8") as handle:
             json.dump(wanted, handle, sort_keys=True)
+        return True
 
     def _projects(self) -> List[Dict[str, Any]]:
         names = sorted(set(self.options.projects))
@@ -165,7 +172,10 @@ class Capture:
             return
         os.makedirs(folder, exist_ok=True)
         selection = self.source.selection(entity_type) if self.source.has_type(step.type_name) else []
+        expression = self._expression(step, selection)
         chunks = self._chunks(step) if selection else []
+        if len(chunks) > 1 and not self._any_rows(expression, entity_type):
+            chunks = []
         finished = set()
         for chunk_index in range(len(chunks)):
             path = _part_path(folder, chunk_index)
@@ -175,7 +185,6 @@ class Capture:
                     self._remember(step.type_name, row)
         self.progress("step", step=step.label, number=index + 1, steps=len(self.steps),
                       chunks=len(chunks), done=len(finished))
-        expression = self._expression(step, selection)
         futures = {executor.submit(self._read_chunk, step, entity_type, expression, chunk): chunk_index
                    for chunk_index, chunk in enumerate(chunks) if chunk_index not in finished}
         try:
@@ -192,6 +201,12 @@ class Capture:
             raise
         with open(os.path.join(folder, DONE), "w", encoding="utf-8") as handle:
             handle.write(step.label + "\n")
+
+    def _any_rows(self, expression: str, entity_type: EntityType) -> bool:
+        """Whether the server has any row for *expression* at all: one query instead of many that find nothing."""
+        key = entity_type.primary_key[0]
+        probe = "select {0} from {1}".format(key, expression.split(" from ", 1)[1])
+        return bool(self.source.query(probe + " limit 1"))
 
     def _chunks(self, step: scope.Step) -> List[Optional[List[Any]]]:
         if step.attribute is None:

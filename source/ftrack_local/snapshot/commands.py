@@ -104,7 +104,7 @@ def run_snapshot(args: argparse.Namespace) -> int:
     import ftrack_api
 
     from .capture import Capture, Options
-    from .format import pack
+    from .format import SnapshotReader, pack
     from .progress import ProgressReport
 
     missing = [option for option, value in (("--from", args.server_url), ("--user", args.api_user),
@@ -122,13 +122,23 @@ def run_snapshot(args: argparse.Namespace) -> int:
     # Location plugins on FTRACK_EVENT_PLUGIN_PATH give the session the studio's storage.
     session = ftrack_api.Session(server_url=args.server_url, api_user=args.api_user, api_key=args.api_key,
                                  auto_connect_event_hub=False)
+    report = ProgressReport(verbose=args.verbose)
+    packing = folder != args.output
+
+    def progress(event: str, **details: Any) -> None:
+        if not (packing and event == "finished"):  # told once the archive is written
+            report(event, **details)
+
     try:
         capture = Capture(session, folder, options, page_size=args.page_size, concurrency=args.concurrency,
-                          ids_per_query=args.ids_per_query, progress=ProgressReport(verbose=args.verbose))
+                          ids_per_query=args.ids_per_query, progress=progress)
         path = capture.run()
-        if folder != args.output:
+        if packing:
+            manifest = SnapshotReader(path).manifest
             pack(path, args.output)
             shutil.rmtree(path)
+            report("finished", path=args.output, types=len(manifest.types), files=manifest.blobs,
+                   entities=sum(entry.count for entry in manifest.types.values()))
     except SnapshotError as error:
         print("error: {0}".format(error), file=sys.stderr)
         return 1

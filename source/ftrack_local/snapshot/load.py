@@ -34,11 +34,12 @@ import sqlalchemy as sa
 from .. import seed
 from ..api.permissions import cache_for
 from ..api.writer import Writer
-from ..api.writing.parsing import parse
+from ..api.writing.parsing import reference_id
 from ..errors import ApiError
 from ..api.writing.plans import Plan, Plans
-from ..schema import EntityType
+from ..schema import Attribute, EntityType
 from ..storage import SEQ, TYPE, Storage, chunks
+from ..values import to_storage
 from .format import SnapshotError, SnapshotReader, unpacked
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only
@@ -127,6 +128,8 @@ def _load_rows(storage: Storage, connection: sa.Connection, reader: SnapshotRead
                report: LoadReport, progress: Callable[..., None]) -> None:
     plans = Plans(storage)
     links = _Links()
+    #: table -> whether it held no row before this load (then nothing is replaced, only added)
+    was_empty: Dict[str, bool] = {}
     for type_name in reader.type_names:
         entity_type = storage.schema.types.get(type_name)
         if entity_type is None:
@@ -136,53 +139,92 @@ def _load_rows(storage: Storage, connection: sa.Connection, reader: SnapshotRead
         prepared = _prepare_rows(storage, plan, reader.entities(type_name), links, report)
         if entity_type.is_a("User"):
             _release_user_names(storage, connection, prepared.rows)
-        _replace(connection, plan.table, entity_type, prepared)
+        if plan.table.name not in was_empty:
+            was_empty[plan.table.name] = connection.execute(sa.select(sa.literal(1)).select_from(
+                plan.table).limit(1)).first() is None
+        _replace(connection, plan.table, entity_type, prepared, was_empty[plan.table.name])
         report.entities += len(prepared.rows)
         report.types += 1
         progress("type", type=type_name, entities=len(prepared.rows))
     _replace_links(storage, connection, links)
 
 
+class _Converter:
+    """Turns the snapshot lines of one type into table rows.
+
+    Worked out once per type: for each attribute, the column its value goes
+    to and how it is stored (:func:`~ftrack_local.values.to_storage`, which
+    also refuses a value of the wrong type), the key a reference sets, or the
+    link table a collection fills. Attributes this server does not store
+    (computed ones) are skipped; names it does not know are reported.
+    """
+
+    def __init__(self, storage: Storage, plan: Plan) -> None:
+        self.schema = storage.schema
+        self.plan = plan
+        self.type_name = plan.entity_type.name
+        self.blank = {column.name: None for column in plan.table.columns if column.name != SEQ}
+        self.blank[TYPE] = self.type_name
+        self.scalars: Dict[str, Tuple[str, Attribute]] = {}
+        self.references: Dict[str, Attribute] = {}
+        self.links: Dict[str, str] = {}
+        for name, attribute in plan.attributes.items():
+            relation = attribute.relation
+            if attribute.kind == "scalar" and attribute.column is not None:
+                self.scalars[name] = (attribute.column, attribute)
+            elif attribute.kind == "reference" and relation is not None and relation.kind == "many_to_one":
+                self.references[name] = attribute
+            elif relation is not None and relation.kind == "many_to_many" and relation.link_type is None:
+                self.links[name] = str(relation.link_name)
+        self.key_columns = [self.scalars[name][0] for name in plan.entity_type.primary_key]
+
+    def row(self, entity: Dict[str, Any], links: _Links, unknown: set) -> Dict[str, Any]:
+        """The row of one snapshot line; its link-table collections go to *links*."""
+        row = dict(self.blank)
+        members = []
+        for name, value in entity.items():
+            stored = self.scalars.get(name)
+            if stored is not None:
+                row[stored[0]] = None if value is None else to_storage(stored[1], value, self.type_name)
+            elif name in self.references:
+                attribute = self.references[name]
+                row[str(attribute.relation.local_column)] = reference_id(self.schema, self.plan, attribute, value)
+            elif name in self.links:
+                members.append((self.links[name], value))
+            elif name != "__entity_type__" and name not in self.plan.attributes:
+                unknown.add(name)
+        for link_name, value in members:
+            links.add(link_name, row[self.key_columns[0]], value if isinstance(value, list) else [])
+        return row
+
+
 def _prepare_rows(storage: Storage, plan: Plan, entities: Any, links: _Links, report: LoadReport) -> _Rows:
-    entity_type = plan.entity_type
-    blank = {column.name: None for column in plan.table.columns if column.name != SEQ}
-    key_columns = [entity_type.attributes[name].column or name for name in entity_type.primary_key]
-    unknown = set()
+    converter = _Converter(storage, plan)
+    key_columns = converter.key_columns
+    unknown: set = set()
     prepared = _Rows()
     for number, entity in enumerate(entities, 1):
-        data = {}
-        for name, value in entity.items():
-            if name in plan.attributes:
-                data[name] = value
-            elif name != "__entity_type__":
-                unknown.add(name)
         try:
-            values, collections = parse(storage.schema, plan, data)
+            row = converter.row(entity, links, unknown)
         except ApiError as error:
             raise SnapshotError("entities/{0}.jsonl line {1}: {2}".format(
-                entity_type.name, number, error.content)) from None
-        row = dict(blank)
-        row.update(values)
-        row[TYPE] = entity_type.name
+                converter.type_name, number, error.content)) from None
         prepared.rows.append(row)
         prepared.keys.append(tuple(row[name] for name in key_columns))
-        for attribute, members in collections:
-            relation = attribute.relation
-            if relation is not None and relation.kind == "many_to_many" and relation.link_type is None:
-                links.add(str(relation.link_name), row[key_columns[0]], members)
     if unknown:
-        report.unknown_attributes[entity_type.name] = sorted(unknown)
+        report.unknown_attributes[converter.type_name] = sorted(unknown)
     return prepared
 
 
-def _replace(connection: sa.Connection, table: sa.Table, entity_type: EntityType, prepared: _Rows) -> None:
-    """Write *prepared* rows, removing the rows they replace first."""
+def _replace(connection: sa.Connection, table: sa.Table, entity_type: EntityType, prepared: _Rows,
+             was_empty: bool) -> None:
+    """Write *prepared* rows, removing the rows they replace first (none when the table *was_empty*)."""
     key_names = list(entity_type.primary_key)
-    if len(key_names) == 1:
+    if not was_empty and len(key_names) == 1:
         column = table.c[key_names[0]]
         for group in chunks([key[0] for key in prepared.keys], 500):
             connection.execute(sa.delete(table).where(column.in_(group)))
-    else:
+    elif not was_empty:
         columns = sa.tuple_(*(table.c[name] for name in key_names))
         for group in chunks(prepared.keys, 300):
             connection.execute(sa.delete(table).where(columns.in_(group)))
