@@ -231,7 +231,7 @@ def test_snapshot_holds_the_project_and_verifies(round_trip: RoundTrip) -> None:
         PROJECT, total, len(manifest.types), manifest.blobs,
         ", ".join("{0} {1}".format(name, entry.count) for name, entry in sorted(manifest.types.items()))))
     assert total >= 10000
-    assert "{0} entities of {1} types, {2} component files".format(
+    assert "{0:,} entities of {1} types, {2} component files".format(
         total, len(manifest.types), manifest.blobs) in round_trip.command_output
     assert manifest.projects == [{"id": round_trip.seeded["project_id"], "name": PROJECT}]
     assert manifest.options["components"] is True

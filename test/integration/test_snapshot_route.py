@@ -86,7 +86,7 @@ def test_the_command_line_sends_a_folder_to_a_server(snapshot, ftrack_fresh_serv
         capture_output=True, text=True, timeout=120)
 
     assert result.returncode == 0, result.stderr
-    assert "Loaded" in result.stderr and "1 component files" in result.stderr
+    assert "Loaded" in result.stderr and "1 component file " in result.stderr
     session = _session(ftrack_fresh_server)
     try:
         assert session.query("Shot").all()

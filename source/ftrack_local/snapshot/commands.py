@@ -130,9 +130,11 @@ def run_snapshot(args: argparse.Namespace) -> int:
             report(event, **details)
 
     try:
-        capture = Capture(session, folder, options, page_size=args.page_size, concurrency=args.concurrency,
-                          ids_per_query=args.ids_per_query, progress=progress)
-        path = capture.run()
+        if packing and os.path.isfile(os.path.join(folder, "manifest.json")):
+            path = folder  # taken by an earlier run that could not pack it
+        else:
+            path = Capture(session, folder, options, page_size=args.page_size, concurrency=args.concurrency,
+                           ids_per_query=args.ids_per_query, progress=progress).run()
         if packing:
             manifest = SnapshotReader(path).manifest
             pack(path, args.output)
@@ -177,6 +179,9 @@ def run_load(args: argparse.Namespace) -> int:
     from .load import load
     from .progress import ProgressReport
 
+    if not os.path.exists(args.snapshot):
+        print("error: {0} does not exist".format(args.snapshot), file=sys.stderr)
+        return 1
     if args.server:
         return _load_into_server(args)
     backend = Backend.open(args.data_dir, database_url=args.database, api_user=args.api_user)

@@ -278,9 +278,12 @@ class SnapshotReader:
                         count += 1
             except FileNotFoundError:
                 raise SnapshotError("{0} is missing.".format(target)) from None
-            if count != entry.count or digest.hexdigest() != entry.sha256:
-                raise SnapshotError("{0} does not match the manifest ({1} lines, {2} expected).".format(
+            if count != entry.count:
+                raise SnapshotError("{0} does not match the manifest: {1} lines, {2} expected.".format(
                     target, count, entry.count))
+            if digest.hexdigest() != entry.sha256:
+                raise SnapshotError("{0} does not match the manifest: its content changed (SHA-256 differs).".format(
+                    target))
 
 
 
@@ -304,10 +307,16 @@ def pack(folder: str, archive: str) -> str:
     if os.path.exists(archive):
         raise SnapshotError("{0} already exists; a snapshot is written to a new file.".format(archive))
     partial = archive + ".part"
-    with tarfile.open(partial, "w:" + mode) as handle:
-        for name in sorted(os.listdir(folder)):
-            handle.add(os.path.join(folder, name), arcname=name)
-    os.replace(partial, archive)
+    try:
+        names = sorted(os.listdir(folder))
+        with tarfile.open(partial, "w:" + mode) as handle:
+            for name in names:
+                handle.add(os.path.join(folder, name), arcname=name)
+        os.replace(partial, archive)
+    except OSError as error:
+        if os.path.exists(partial):
+            os.unlink(partial)
+        raise SnapshotError("Cannot pack {0} into {1}: {2}".format(folder, archive, error.strerror or error)) from None
     return archive
 
 

@@ -65,9 +65,15 @@ class ProgressReport:
             self._redraw("loaded {0} {1}".format(entities, type))
 
     def _on_finished(self, path: str, types: int, entities: int, files: int) -> None:
-        self._line("Snapshot written to {0}: {1} entities of {2} types, {3} component files.".format(
-            path, entities, types, files))
+        self._line("Snapshot written to {0}: {1} of {2}, {3}.".format(
+            path, counted(entities, "entity", "entities"), counted(types, "type"), counted(files, "component file")))
 
     def _on_loaded(self, entities: int, types: int, files: int, seconds: float) -> None:
-        self._line("Loaded {0} entities of {1} types and {2} component files in {3:.1f} s.".format(
-            entities, types, files, seconds))
+        self._line("Loaded {0} of {1} and {2} in {3:.1f} s.".format(
+            counted(entities, "entity", "entities"), counted(types, "type"), counted(files, "component file"),
+            seconds))
+
+
+def counted(number: int, one: str, many: str = "") -> str:
+    """*number* with its noun: ``1 type``, ``3 types``."""
+    return "{0:,} {1}".format(number, one if number == 1 else (many or one + "s"))
