@@ -83,6 +83,8 @@ setup(
         # autodoc imports the server modules and the pytest fixtures.
         "doc": ["sphinx>=7", "pytest>=7"] + SERVER_REQUIRES,
         "media": MEDIA_REQUIRES,
+        # The browser tests (test/browser) drive the system's Chromium with Playwright.
+        "browser": ["playwright>=1.40"],
         "test": SERVER_REQUIRES
         + MEDIA_REQUIRES
         + [

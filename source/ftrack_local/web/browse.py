@@ -7,9 +7,8 @@ when they may read the component: ``/browse/thumbnail/<id>`` and
 
 from __future__ import annotations
 
-import asyncio
 import mimetypes
-from typing import Any, List
+from typing import Any, Dict, List
 
 from aiohttp import web
 
@@ -19,7 +18,7 @@ from ..http import BACKEND, blocking
 from ..query.literals import quoted
 from . import entities
 from .login import login_page
-from .pages import entity_url, query, render, signed_in, signed_in_page
+from .pages import call, entity_url, query, render, signed_in, signed_in_page, user_of
 
 
 async def handle_home(request: web.Request) -> web.Response:
@@ -32,9 +31,9 @@ async def handle_home(request: web.Request) -> web.Response:
 
 @signed_in_page
 async def _projects(request: web.Request) -> web.Response:
-    projects = await query(request, "select id, name, full_name, status, created_at, thumbnail_id from Project "
-                                    "order by name")
-    return render(request, "home.html", projects=projects)
+    # Sorted here: a site has few projects, and a database ordering them by name may walk every context.
+    projects = await query(request, "select id, name, full_name, status, created_at, thumbnail_id from Project")
+    return render(request, "home.html", projects=sorted(projects, key=lambda project: str(project.get("name"))))
 
 
 def _entity_type(request: web.Request) -> Any:
@@ -45,37 +44,68 @@ def _entity_type(request: web.Request) -> Any:
     return entity_type
 
 
+#: The statuses offered by the status form.
+STATUSES_EXPRESSION = "select id, name from Status order by sort, name"
+
+
+async def _read(request: web.Request, expressions: List[str]) -> List[List[Dict[str, Any]]]:
+    """The rows of each query of *expressions*, read in one request (one transaction)."""
+    results = await call(request, [{"action": "query", "expression": expression} for expression in expressions])
+    return [result["data"] for result in results]
+
+
 @signed_in_page
 async def handle_entity(request: web.Request) -> web.Response:
-    """``GET /browse/<type>/<id>``: every attribute, custom attributes, metadata and collections."""
+    """``GET /browse/<type>/<id>``: every attribute, custom attributes, metadata and collections.
+
+    Everything the page shows is read in one request; an entity asked for
+    by a type with subtypes (a ``TypedContext`` of a link) is first sent on
+    to the page of its own type.
+    """
     entity_type = _entity_type(request)
     schema = request.app[BACKEND].schema
     entity_id = request.match_info["id"]
+    if entity_type.subtypes:
+        await _send_to_own_type(request, entity_type, entity_id)
+    reads = {"entity": entities.entity_expression(entity_type, schema, entity_id)}
+    if entity_type.attribute("custom_attributes") is not None:
+        reads["configurations"] = entities.CONFIGURATIONS_EXPRESSION
+        set_values = entities.set_values_expression(entity_type, entity_id)
+        if set_values is not None:
+            reads["set_values"] = set_values
+    if entity_type.attribute("status") is not None:
+        reads["statuses"] = STATUSES_EXPRESSION
+    if entity_type.is_a("AssetVersion"):
+        reads["media"] = ("select id, name, file_type from FileComponent where version_id is {0} "
+                          "order by name".format(quoted(entity_id)))
+    collections = [entities.collection_read(entity_type, schema, attribute, entity_id, 0, entities.PREVIEW_SIZE)
+                   for attribute in entities.collection_attributes(entity_type, schema)]
     try:
-        rows = await query(request, entities.entity_expression(entity_type, schema, entity_id))
+        results = await _read(request, list(reads.values()) + [read.expression for read in collections])
     except ApiError as error:
         return render(request, "error.html", status=error.status, message=error.content)
-    if not rows:
+    found = dict(zip(reads, results))
+    if not found["entity"]:
         return render(request, "error.html", status=404,
                       message="No {0} with id {1} (or you may not read it).".format(entity_type.name, entity_id))
-    row = rows[0]
-    actual = schema.types.get(row.get("__entity_type__")) or entity_type
-    if actual.name != entity_type.name:
-        raise web.HTTPSeeOther(entity_url(actual.name, entity_id))
-    configurations = []
-    if entity_type.attribute("custom_attributes") is not None:
-        configurations = [c for c in await query(request, entities.CONFIGURATIONS_EXPRESSION)
-                          if entities.applies(c, entity_type, row.get("object_type_id"))]
-    collections = await asyncio.gather(*(
-        entities.collection(lambda text: query(request, text), entity_type, schema, attribute, entity_id,
-                            0, entities.PREVIEW_SIZE)
-        for attribute in entities.collection_attributes(entity_type, schema)))
-    page = entities.build_page(entity_type, schema, row, configurations, list(collections))
-    statuses: List[Any] = []
-    if page.status is not None or entity_type.attribute("status") is not None:
-        statuses = await query(request, "select id, name from Status order by sort, name")
-    return render(request, "entity.html", page=page, statuses=statuses,
-                  media=await _media(request, entity_type, row))
+    row = found["entity"][0]
+    configurations = [configuration for configuration in found.get("configurations", [])
+                      if entities.applies(configuration, entity_type, row.get("object_type_id"))]
+    page = entities.build_page(entity_type, schema, row, configurations, [
+        read.members(rows) for read, rows in zip(collections, results[len(reads):])], found.get("set_values"))
+    return render(request, "entity.html", page=page, statuses=found.get("statuses", []),
+                  media=_media(entity_type, row, found.get("media", [])))
+
+
+async def _send_to_own_type(request: web.Request, entity_type: Any, entity_id: str) -> None:
+    """Redirect to the page of the entity's own type when it is a subtype of *entity_type*."""
+    try:
+        rows = await query(request, "select id from {0} where id is {1}".format(entity_type.name, quoted(entity_id)))
+    except ApiError:
+        return  # the page's own read reports it
+    actual = rows[0].get("__entity_type__") if rows else None
+    if actual and actual != entity_type.name and actual in request.app[BACKEND].schema.types:
+        raise web.HTTPSeeOther(entity_url(actual, entity_id))
 
 
 #: File types shown in a ``<video>``, and as pictures.
@@ -83,11 +113,9 @@ VIDEO_TYPES = (".mp4", ".webm", ".mov", ".m4v")
 IMAGE_TYPES = (".jpg", ".jpeg", ".png", ".gif", ".webp")
 
 
-async def _media(request: web.Request, entity_type: Any, row: Any) -> List[Any]:
-    """The playable or viewable files of a version (its reviewable components) or of a component."""
+def _media(entity_type: Any, row: Dict[str, Any], components: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """The playable or viewable files of a version (its reviewable *components*) or of a component."""
     if entity_type.is_a("AssetVersion"):
-        components = await query(request, "select id, name, file_type from FileComponent where version_id is "
-                                          "{0} order by name".format(quoted(row.get("id"))))
         components = [c for c in components if str(c.get("name", "")).startswith("ftrackreview")]
     elif entity_type.is_a("FileComponent"):
         components = [row]
@@ -115,17 +143,17 @@ async def handle_collection(request: web.Request) -> web.Response:
     except ValueError:
         number = 1
     entity_id = request.match_info["id"]
+    read = entities.collection_read(entity_type, schema, attribute, entity_id, (number - 1) * entities.PAGE_SIZE,
+                                    entities.PAGE_SIZE)
     try:
-        members = await entities.collection(lambda text: query(request, text), entity_type, schema, attribute,
-                                            entity_id, (number - 1) * entities.PAGE_SIZE, entities.PAGE_SIZE)
-        owner = await query(request, "select id, {0} from {1} where id is {2}".format(
-            entities.label_of(entity_type), entity_type.name, quoted(entity_id)))
+        owner, rows = await _read(request, ["select id, {0} from {1} where id is {2}".format(
+            entities.label_of(entity_type), entity_type.name, quoted(entity_id)), read.expression])
     except ApiError as error:
         return render(request, "error.html", status=error.status, message=error.content)
     if not owner:
         raise web.HTTPNotFound(text="No such entity.")
     return render(request, "collection.html", entity_type=entity_type.name, id=entity_id,
-                  title=entities.text_of(owner[0], entities.label_of(entity_type)), collection=members,
+                  title=entities.text_of(owner[0], entities.label_of(entity_type)), collection=read.members(rows),
                   page=number)
 
 
@@ -134,7 +162,7 @@ async def handle_collection(request: web.Request) -> web.Response:
 async def _component_file(request: web.Request, thumbnail: bool) -> web.StreamResponse:
     backend = request.app[BACKEND]
     component_id = request.match_info["id"]
-    if not await blocking(request, backend.may_access_component, request["user"], component_id, False):
+    if not await blocking(request, backend.may_access_component, user_of(request), component_id, False):
         raise web.HTTPNotFound(text="No such file.")
     store = backend.components.store
     try:

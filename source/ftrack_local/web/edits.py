@@ -12,13 +12,12 @@ from typing import Any, Dict, List, Optional
 
 from aiohttp import web
 
-from .. import families
 from ..errors import ApiError, ValidationError
 from ..http import BACKEND
 from ..query.literals import quoted
 from ..schema import EntityType
 from . import entities
-from .pages import call, changing_form, entity_url, query, render
+from .pages import call, changing_form, entity_url, form_of, query, render
 
 
 def form_value(kind: Optional[str], text: str) -> Any:
@@ -51,11 +50,10 @@ def form_value(kind: Optional[str], text: str) -> Any:
 
 def _value_type(entity_type: EntityType) -> str:
     """The custom attribute value type for entities of *entity_type*."""
-    lineage = set(families.lineage(entity_type.name))
-    for value_type, owner in families.CUSTOM_ATTRIBUTE_OWNERS.items():
-        if owner in lineage:
-            return value_type
-    raise ValidationError("{0} has no custom attributes.".format(entity_type.name))
+    value_type = entities.value_type_of(entity_type)
+    if value_type is None:
+        raise ValidationError("{0} has no custom attributes.".format(entity_type.name))
+    return value_type
 
 
 async def _custom_operations(request: web.Request, entity_type: EntityType, entity_id: str, key: str,
@@ -84,7 +82,7 @@ async def _custom_operations(request: web.Request, entity_type: EntityType, enti
 
 
 async def _operations(request: web.Request, entity_type: EntityType, entity_id: str) -> List[Dict[str, Any]]:
-    form = request["form"]
+    form = form_of(request)
     kind = str(form.get("kind", ""))
     text = str(form.get("value", ""))
     if kind == "status":
@@ -92,7 +90,7 @@ async def _operations(request: web.Request, entity_type: EntityType, entity_id: 
     name = str(form.get("name", ""))
     if kind == "attribute":
         attribute = entity_type.attribute(name)
-        editing = entities.edit_kind(attribute) if attribute is not None else None
+        editing = entities.edit_kind(attribute, entity_type) if attribute is not None else None
         if editing is None:
             raise ValidationError('"{0}" cannot be edited here.'.format(name))
         return [_update(entity_type, entity_id, {name: form_value(editing, text)})]

@@ -8,7 +8,7 @@ from typing import Any, Dict, List
 from aiohttp import web
 
 from ..errors import ApiError
-from ..query.literals import quoted, where_in
+from ..query.literals import quoted
 from .pages import query, render, signed_in_page
 
 #: Jobs listed, newest first.
@@ -37,28 +37,23 @@ async def handle_jobs(request: web.Request) -> web.Response:
     wanted = request.query.get("status", "").strip()
     condition = " where status is {0}".format(quoted(wanted)) if wanted else ""
     try:
-        jobs = await query(request, "select id, type, status, data, created_at, finished_at, user.username "
-                                    "from Job{0} order by created_at descending limit {1}".format(
-                                        condition, SHOWN_JOBS))
-        attachments = await _attachments(request, [job["id"] for job in jobs])
+        jobs = await query(request, "select id, type, status, data, created_at, finished_at, user.username, "
+                                    "job_components.component_id, job_components.component.name, "
+                                    "job_components.component.file_type from Job{0} "
+                                    "order by created_at descending limit {1}".format(condition, SHOWN_JOBS))
     except ApiError as error:
         return render(request, "error.html", status=error.status, message=error.content)
     for job in jobs:
         job.update(progress_of(job))
-        job["attachments"] = attachments.get(job["id"], [])
+        job["attachments"] = attachments_of(job)
     return render(request, "jobs.html", jobs=jobs, wanted=wanted)
 
 
-async def _attachments(request: web.Request, job_ids: List[Any]) -> Dict[Any, List[Dict[str, Any]]]:
-    """Job id -> the components attached to it (name, id, file type)."""
-    found: Dict[Any, List[Dict[str, Any]]] = {}
-    if not job_ids:
-        return found
-    rows = await query(request, "select job_id, component_id, component.name, component.file_type from "
-                                "JobComponent where {0}".format(where_in("job_id", job_ids)))
-    for row in rows:
-        component = row.get("component") or {}
-        found.setdefault(row.get("job_id"), []).append({
-            "id": row.get("component_id"), "name": component.get("name") or row.get("component_id"),
-            "file_type": component.get("file_type") or ""})
+def attachments_of(job: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """The components attached to *job* (read with its ``job_components``): name, id, file type."""
+    found = []
+    for link in job.get("job_components") or []:
+        component = link.get("component") or {}
+        found.append({"id": link.get("component_id"), "name": component.get("name") or link.get("component_id"),
+                      "file_type": component.get("file_type") or ""})
     return found

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import datetime
 import json
 import uuid
 from typing import Any, Deque, Dict, List, Optional
@@ -25,7 +26,7 @@ from ..events.expression import Expression, parse as parse_expression
 from ..events.hub import UPDATE, Connection, visible_update
 from ..events.packets import PacketError, parse as parse_packet
 from ..http import BACKEND, blocking
-from .pages import render, signed_in_page
+from .pages import render, signed_in_page, user_of
 
 #: Events the page shows from before it was opened.
 HISTORY = 200
@@ -70,6 +71,8 @@ class EventTap(Connection):
             event = json.loads(packet.data)["args"][0]
         except (PacketError, ValueError, KeyError, IndexError, TypeError):
             return
+        if not event.get("sent"):  # clients' events carry no time: show when the hub routed it
+            event["sent"] = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None).isoformat()
         self.history.append(event)
         for watcher in list(self.watchers):
             visible = watcher.visible(event)
@@ -135,10 +138,13 @@ def _expression(text: str) -> Expression:
     return parse_expression(text or "topic=*")
 
 
+def _readable_by(backend: Any, username: str) -> Optional[frozenset]:
+    """The projects *username* may read (None: all of them). Blocks."""
+    return backend.readable_projects(backend.user_id_of(username))
+
+
 async def _readable(request: web.Request) -> Optional[frozenset]:
-    backend = request.app[BACKEND]
-    user_id = await blocking(request, backend.user_id_of, request["user"])
-    return await blocking(request, backend.readable_projects, user_id)
+    return await blocking(request, _readable_by, request.app[BACKEND], user_of(request))
 
 
 @signed_in_page
@@ -168,7 +174,8 @@ async def handle_stream(request: web.Request) -> web.StreamResponse:
         watcher = Watcher(_expression(request.query.get("filter", "").strip()), await _readable(request))
     except ValueError as error:
         raise web.HTTPBadRequest(text="Invalid filter: {0}".format(error))
-    response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store"})
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream; charset=utf-8",
+                                           "Cache-Control": "no-store"})
     await response.prepare(request)
     tap.watchers.append(watcher)
     try:

@@ -8,7 +8,7 @@ from ..errors import ApiError
 from ..http import BACKEND, blocking
 from . import sessions
 from .live import activate
-from .pages import render, signed_in_page, signer_of
+from .pages import changing_form, render, signer_of
 
 
 def safe_next(target: str) -> str:
@@ -53,9 +53,9 @@ async def handle_login(request: web.Request) -> web.Response:
     raise response
 
 
-@signed_in_page
+@changing_form
 async def handle_logout(request: web.Request) -> web.Response:
-    """``POST /logout``: end the session."""
+    """``POST /logout``: end the session (from this server's pages only)."""
     response = web.HTTPSeeOther("/login")
     sessions.clear_cookie(response)
     raise response

@@ -21,6 +21,30 @@ from . import sessions
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
+_RequestKey = getattr(web, "RequestKey", None)  # aiohttp 3.11+; plain names before
+
+
+def _request_key(name: str, kind: type) -> Any:
+    return _RequestKey(name, kind) if _RequestKey is not None else name
+
+
+#: What a signed-in page's request carries: the user, the token its forms
+#: send back, and (for a form post) the fields sent.
+USER = _request_key("ftrack_local.web.user", str)
+FORM_TOKEN = _request_key("ftrack_local.web.form_token", str)
+FORM = _request_key("ftrack_local.web.form", object)
+
+
+def user_of(request: web.Request) -> str:
+    """The signed-in user of a request a signed-in page handles."""
+    return request[USER]
+
+
+def form_of(request: web.Request) -> Any:
+    """The fields of a form post a :func:`changing_form` handler was given."""
+    return request[FORM]
+
+
 TEMPLATES = jinja2.Environment(
     loader=jinja2.PackageLoader("ftrack_local.web", "templates"),
     autoescape=jinja2.select_autoescape(("html",)),
@@ -62,8 +86,8 @@ TEMPLATES.globals["version"] = __version__
 
 def render(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
     """The page *template* filled with *context* (plus the signed-in user and a form token)."""
-    context.setdefault("user", request.get("user"))
-    context.setdefault("form_token", request.get("form_token", ""))
+    context.setdefault("user", request.get(USER))
+    context.setdefault("form_token", request.get(FORM_TOKEN, ""))
     context.setdefault("path", request.path_qs)
     text = TEMPLATES.get_template(template).render(**context)
     response = web.Response(text=text, status=status, content_type="text/html", charset="utf-8")
@@ -97,8 +121,8 @@ def signed_in_page(handler: Handler) -> Handler:
             if request.method == "GET":
                 raise web.HTTPSeeOther("/login?next=" + quote(request.path_qs, safe=""))
             raise web.HTTPUnauthorized(text="Sign in first.")
-        request["user"] = user
-        request["form_token"] = sessions.form_token(signer_of(request), user)
+        request[USER] = user
+        request[FORM_TOKEN] = sessions.form_token(signer_of(request), user)
         return await handler(request)
     return guarded
 
@@ -108,9 +132,9 @@ def changing_form(handler: Handler) -> Handler:
     @functools.wraps(handler)
     async def checked(request: web.Request) -> web.StreamResponse:
         form = await request.post()
-        if not sessions.check_form_token(signer_of(request), request["user"], str(form.get("form_token", ""))):
+        if not sessions.check_form_token(signer_of(request), user_of(request), str(form.get("form_token", ""))):
             raise web.HTTPForbidden(text="The form has expired or was not sent from this server's pages.")
-        request["form"] = form
+        request[FORM] = form
         return await handler(request)
     return signed_in_page(checked)
 
@@ -118,7 +142,7 @@ def changing_form(handler: Handler) -> Handler:
 async def call(request: web.Request, operations: List[Dict[str, Any]]) -> List[Any]:
     """Run API *operations* as the signed-in user; errors are raised as the API raises them."""
     backend = request.app[BACKEND]
-    return await blocking(request, backend.call, operations, request["user"])
+    return await blocking(request, backend.call, operations, user_of(request))
 
 
 async def query(request: web.Request, expression: str) -> List[Dict[str, Any]]:

@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
 from aiohttp import web
 
 from ..errors import ApiError
+from ..query.parser import parse
 from .pages import query, render, signed_in_page
 
 #: Rows a result table shows; the count says how many the query found.
 SHOWN_ROWS = 500
+
+
+def bounded(expression: str) -> Tuple[str, bool]:
+    """*expression* reading one row more than a table shows, unless it has a ``limit`` of its own.
+
+    Also says whether the limit was added. Without it, a query on a big
+    database (``select name from Task``) would read every row to show 500.
+    """
+    try:
+        limited = parse(expression).limit is not None
+    except ApiError:
+        return expression, False  # run as typed: the answer says what is wrong with it
+    if limited:
+        return expression, False
+    return "{0} limit {1}".format(expression, SHOWN_ROWS + 1), True
 
 
 def columns_of(rows: List[Dict[str, Any]]) -> List[str]:
@@ -33,10 +49,12 @@ async def handle_query(request: web.Request) -> web.Response:
     expression = request.query.get("q", "").strip()
     rows: List[Dict[str, Any]] = []
     error = None
+    added = False
     if expression:
+        text, added = bounded(expression)
         try:
-            rows = await query(request, expression)
+            rows = await query(request, text)
         except ApiError as failure:
             error = "{0}: {1}".format(failure.exception, failure.content)
     return render(request, "query.html", expression=expression, rows=rows[:SHOWN_ROWS], count=len(rows),
-                  columns=columns_of(rows), error=error)
+                  more=added and len(rows) > SHOWN_ROWS, columns=columns_of(rows), error=error)
