@@ -711,6 +711,7 @@ def test_custom_attribute_edit_sets_a_value_and_publishes_an_update(studio, admi
     ("shot", {"kind": "attribute", "name": "project_id", "value": "x"}, '"project_id" cannot be edited here.'),
     ("shot", {"kind": "attribute", "name": "sort", "value": "first"}, '"first" is not a number.'),
     ("shot", {"kind": "nonsense", "value": "x"}, "Unknown edit."),
+    ("shot", {"kind": "status", "value": "not-a-status"}, 'No status with id "not-a-status".'),
     ("task", {"kind": "attribute", "name": "start_date", "value": "yesterday"},
      '"yesterday" is not a valid date and time.'),
 ])

@@ -86,6 +86,10 @@ async def _operations(request: web.Request, entity_type: EntityType, entity_id: 
     kind = str(form.get("kind", ""))
     text = str(form.get("value", ""))
     if kind == "status":
+        if entity_type.attribute("status_id") is None:
+            raise ValidationError("{0} has no status.".format(entity_type.name))
+        if not await query(request, "select id from Status where id is {0}".format(quoted(text))):
+            raise ValidationError('No status with id "{0}".'.format(text))
         return [_update(entity_type, entity_id, {"status_id": text})]
     name = str(form.get("name", ""))
     if kind == "attribute":
