@@ -41,6 +41,7 @@ from ..schema import Attribute, EntityType
 from ..storage import SEQ, TYPE, Storage, chunks
 from ..values import to_storage
 from .format import SnapshotError, SnapshotReader, unpacked
+from .scope import LINK, REFERENCE, STORED, kept_as
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only
     from ..api.backend import Backend
@@ -102,14 +103,15 @@ def _load(backend: "Backend", reader: SnapshotReader, progress: Callable[..., No
     if verify:
         reader.verify()
     report = LoadReport()
-    added_files = _load_files(backend, reader, report, progress)
+    component_ids = _blob_ids(reader)
+    added_files = _load_files(backend, reader, component_ids, report, progress)
     try:
         storage = backend.storage
         with storage.connect(writes=True) as connection:
             with connection.begin():
                 _load_rows(storage, connection, reader, report, progress)
                 _keep_usable(backend, connection, reader)
-                _place_files(storage, connection, reader)
+                _place_files(storage, connection, component_ids)
     except BaseException:
         for component_id in added_files:
             backend.components.store.remove(component_id)
@@ -169,13 +171,13 @@ class _Converter:
         self.references: Dict[str, Attribute] = {}
         self.links: Dict[str, str] = {}
         for name, attribute in plan.attributes.items():
-            relation = attribute.relation
-            if attribute.kind == "scalar" and attribute.column is not None:
-                self.scalars[name] = (attribute.column, attribute)
-            elif attribute.kind == "reference" and relation is not None and relation.kind == "many_to_one":
+            kept = kept_as(attribute)
+            if kept == STORED:
+                self.scalars[name] = (str(attribute.column), attribute)
+            elif kept == REFERENCE:
                 self.references[name] = attribute
-            elif relation is not None and relation.kind == "many_to_many" and relation.link_type is None:
-                self.links[name] = str(relation.link_name)
+            elif kept == LINK:
+                self.links[name] = str(attribute.relation.link_name)
         self.key_columns = [self.scalars[name][0] for name in plan.entity_type.primary_key]
 
     def row(self, entity: Dict[str, Any], links: _Links, unknown: set) -> Dict[str, Any]:
@@ -289,10 +291,9 @@ def _blob_ids(reader: SnapshotReader) -> List[str]:
                   for name in os.listdir(os.path.join(root, folder)) if not name.endswith(".part"))
 
 
-def _load_files(backend: "Backend", reader: SnapshotReader, report: LoadReport,
+def _load_files(backend: "Backend", reader: SnapshotReader, component_ids: List[str], report: LoadReport,
                 progress: Callable[..., None]) -> List[str]:
-    """Store every component file of the snapshot; return the ids that had no data before."""
-    component_ids = _blob_ids(reader)
+    """Store the files of *component_ids* from the snapshot; return the ids that had no data before."""
     if not component_ids:
         return []
     store = backend.components.store
@@ -308,9 +309,8 @@ def _load_files(backend: "Backend", reader: SnapshotReader, report: LoadReport,
     return added
 
 
-def _place_files(storage: Storage, connection: sa.Connection, reader: SnapshotReader) -> None:
-    """Put each loaded file in the ``ftrack.server`` location when the snapshot did not."""
-    component_ids = _blob_ids(reader)
+def _place_files(storage: Storage, connection: sa.Connection, component_ids: List[str]) -> None:
+    """Put each loaded file (of *component_ids*) in the ``ftrack.server`` location when the snapshot did not."""
     if not component_ids:
         return
     table = storage.tables[storage.schema.types["ComponentLocation"].table]

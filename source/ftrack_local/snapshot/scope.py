@@ -34,7 +34,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from .. import families
 from ..api.permissions import SITE_CONFIGURATION, ProjectPaths
-from ..schema import EntityType, Schema
+from ..schema import Attribute, EntityType, Schema
 
 #: The pool of the project ids a snapshot was asked for.
 PROJECTS = "projects"
@@ -104,6 +104,30 @@ class Step:
         if self.attribute is None:
             return self.type_name
         return "{0} by {1}".format(self.type_name, self.attribute)
+
+
+#: How a snapshot keeps an attribute's value (see :func:`kept_as`).
+STORED, REFERENCE, LINK = "stored", "reference", "link"
+
+
+def kept_as(attribute: Attribute) -> Optional[str]:
+    """How a snapshot line keeps *attribute*, or None when it does not.
+
+    :data:`STORED`: a scalar with a column (keys and ``<name>_id`` foreign
+    keys included). :data:`REFERENCE`: a many-to-one reference, as
+    ``{"__entity_type__", "id"}``. :data:`LINK`: a collection kept in the
+    link table rather than by an entity type (``Context.scopes``), as a list
+    of references.
+    """
+    relation = attribute.relation
+    if attribute.stored:
+        return STORED
+    if attribute.kind == "reference" and relation is not None and relation.kind == "many_to_one" \
+            and not attribute.computed:
+        return REFERENCE
+    if relation is not None and relation.kind == "many_to_many" and relation.link_type is None:
+        return LINK
+    return None
 
 
 def stored_types(schema: Schema) -> List[str]:

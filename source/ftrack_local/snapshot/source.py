@@ -17,6 +17,7 @@ import ftrack_api.exception
 
 from ..query.literals import quoted, where_in
 from ..schema import EntityType
+from .scope import REFERENCE, kept_as
 
 __all__ = ["RETRIES", "RETRY_PAUSE", "Source", "quoted", "where_in"]
 
@@ -62,15 +63,12 @@ class Source:
         served = self.properties.get(entity_type.name, {})
         chosen = []
         for attribute in entity_type.attributes.values():
-            relation = attribute.relation
-            if attribute.stored:
+            kept = kept_as(attribute)
+            if kept == REFERENCE and attribute.relation.local_column in entity_type.attributes:
+                continue  # its key attribute is kept instead
+            if kept is not None and attribute.name in served:
                 chosen.append(attribute.name)
-            elif attribute.kind == "reference" and relation is not None and relation.kind == "many_to_one" \
-                    and relation.local_column not in entity_type.attributes and not attribute.computed:
-                chosen.append(attribute.name)
-            elif relation is not None and relation.kind == "many_to_many" and relation.link_type is None:
-                chosen.append(attribute.name)
-        return sorted(name for name in chosen if name in served)
+        return sorted(chosen)
 
     def rows(self, expression: str, order_by: Sequence[str]) -> Iterator[Dict[str, Any]]:
         """Every row *expression* (a query without paging) finds, a page at a time."""

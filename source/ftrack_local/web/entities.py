@@ -11,13 +11,11 @@ run as the signed-in user.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from .. import families
 from ..schema import Attribute, EntityType, Schema
 from ..query.literals import quoted
-
-Query = Callable[[str], Awaitable[List[Dict[str, Any]]]]
 
 #: Attributes naming an entity, tried in this order.
 LABELS = ("name", "username", "full_name", "label", "key", "title", "resource_identifier", "content",
@@ -312,9 +310,3 @@ def collection_read(entity_type: EntityType, schema: Schema, attribute: Attribut
         attribute.name, label, entity_type.name, quoted(entity_id))
     return CollectionRead(attribute, target, expression, offset, size, through_owner=True)
 
-
-async def collection(query: Query, entity_type: EntityType, schema: Schema, attribute: Attribute,
-                     entity_id: Any, offset: int, size: int) -> Collection:
-    """Members *offset* to *offset* + *size* of the collection *attribute* of one entity."""
-    read = collection_read(entity_type, schema, attribute, entity_id, offset, size)
-    return read.members(await query(read.expression))
